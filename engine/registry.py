@@ -1,0 +1,111 @@
+"""The op registry: one small class per gate, registered with its name, symbol and pattern.
+
+Each op follows PyTorch's autograd.Function: ``forward(ctx, *inputs, **params)`` computes
+the output and stashes what backward needs on ``ctx``; ``backward(ctx, grad_out)`` returns
+one downstream gradient per input (``None`` for an input that takes no gradient, such as a
+class label). The parser, the API (``GET /api/ops``) and the page all read this registry.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from engine.errors import EngineError
+
+REGISTRY: dict[str, type[Op]] = {}
+
+
+class Context:
+    """What forward leaves for backward: saved tensors plus plain attributes."""
+
+    saved_tensors: tuple = ()
+
+    def save_for_backward(self, *tensors) -> None:
+        self.saved_tensors = tensors
+
+
+class Op:
+    """Base class of every gate. Subclasses set the class attributes and the two methods.
+
+    inputs   names of the tensor arguments, in order; a trailing "?" marks an optional one
+    params   keyword parameters (literal numbers or tuples) and their defaults
+    symbol   what the graph draws inside the gate's circle
+    pattern  the lecture's name for how the gate treats gradients, where it has one
+    no_grad  names of inputs that take no gradient (integer labels)
+    """
+
+    name: str = ""
+    symbol: str = ""
+    inputs: tuple[str, ...] = ("x",)
+    params: dict = {}
+    pattern: str | None = None
+    no_grad: tuple[str, ...] = ()
+    doc: str = ""
+    # Names that flat code needs imported besides numpy, as (module, name) pairs.
+    code_imports: tuple[tuple[str, str], ...] = ()
+
+    @staticmethod
+    def forward(ctx: Context, *xs: np.ndarray, **params) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Context, grad_out: np.ndarray) -> tuple:
+        raise NotImplementedError
+
+    @classmethod
+    def describe(cls, ctx: Context, out: np.ndarray) -> dict | None:
+        """Extra data the page shows for this node (parameter counts, arg-max, ...)."""
+        return None
+
+    @classmethod
+    def code(cls, args: list[str], params: dict) -> str:
+        """The forward pass as a numpy expression over the argument names."""
+        call = ", ".join(args + [f"{k}={v!r}" for k, v in params.items()])
+        return f"{cls.name}({call})"
+
+    @classmethod
+    def code_backward(cls, out: str, grad: str, args: list[str], params: dict) -> list:
+        """One numpy expression per input: its downstream gradient (None: no gradient)."""
+        raise NotImplementedError(cls.name)
+
+    @classmethod
+    def arity(cls) -> tuple[int, int]:
+        """(required, maximum) number of tensor arguments."""
+        required = sum(1 for n in cls.inputs if not n.endswith("?"))
+        return required, len(cls.inputs)
+
+    @classmethod
+    def info(cls) -> dict:
+        """The registry entry as plain data, for GET /api/ops."""
+        lo, hi = cls.arity()
+        return {"name": cls.name, "symbol": cls.symbol, "arity": lo if lo == hi else [lo, hi],
+                "inputs": [n.rstrip("?") for n in cls.inputs],
+                "optional": [n.rstrip("?") for n in cls.inputs if n.endswith("?")],
+                "parameters": {k: list(v) if isinstance(v, tuple) else v
+                               for k, v in cls.params.items()},
+                "pattern": cls.pattern, "doc": cls.doc}
+
+
+def register(cls: type[Op]) -> type[Op]:
+    """Class decorator: add an op to the registry under its name."""
+    assert cls.name and cls.name not in REGISTRY, cls.name
+    REGISTRY[cls.name] = cls
+    return cls
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum a gradient over the axes numpy broadcast, back to the input's shape."""
+    if grad.shape == shape:
+        return grad
+    grad = np.sum(grad, axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
+    if axes:
+        grad = np.sum(grad, axis=axes, keepdims=True)
+    return np.reshape(grad, shape)
+
+
+def shape_error(message: str, **extra) -> EngineError:
+    return EngineError(message, kind="shape", **extra)
+
+
+def value_error(message: str, **extra) -> EngineError:
+    return EngineError(message, kind="value", **extra)
