@@ -1,0 +1,1 @@
+"""chainrule's tests: tests/e2e."""

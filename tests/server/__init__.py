@@ -1,0 +1,1 @@
+"""chainrule's tests: tests/server."""
