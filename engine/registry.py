@@ -96,7 +96,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
     """Sum a gradient over the axes numpy broadcast, back to the input's shape."""
     if grad.shape == shape:
         return grad
-    grad = np.sum(grad, axis=tuple(range(grad.ndim - len(shape)))) if grad.ndim > len(shape) else grad
+    extra = grad.ndim - len(shape)
+    if extra > 0:
+        grad = np.sum(grad, axis=tuple(range(extra)))
     axes = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
     if axes:
         grad = np.sum(grad, axis=axes, keepdims=True)

@@ -1,0 +1,90 @@
+"""The lecture's worked examples, as named programs the API and the page list.
+
+Each entry: id, title, section (of LECTURE.md), expression, inputs (extra or overriding
+values), optional upstream and output, a sentence of explanation, and kind ("graph" for
+the graph view, "conv" for the convolution view).
+"""
+from __future__ import annotations
+
+SIGMOID_GATES = "\n".join([
+    "w0 = 2", "x0 = -1", "w1 = -3", "x1 = -2", "w2 = -3",
+    "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"])
+
+GRAPH_EXAMPLES = [
+    {"id": "simple", "title": "The simple example: (x + y) · z", "section": "2",
+     "expression": "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z",
+     "explanation": "q = x + y = 3 and f = q·z = -12; backward, df/dz = q = 3 and "
+                    "df/dq = z = -4, which the add gate hands unchanged to x and y."},
+    {"id": "sigmoid-neuron", "title": "The sigmoid neuron, gate by gate", "section": "3",
+     "expression": SIGMOID_GATES,
+     "explanation": "A 2-d neuron built from *, +, *-1, exp, +1 and 1/x gates: the output "
+                    "0.73 sends back -0.53, -0.20, 0.20 and finally w0: -0.20, x0: 0.39."},
+    {"id": "sigmoid-gate", "title": "The same neuron with one sigmoid gate", "section": "3",
+     "expression": "w0 = 2\nx0 = -1\nw1 = -3\nx1 = -2\nw2 = -3\n"
+                   "f = sigmoid(w0*x0 + w1*x1 + w2)",
+     "explanation": "One σ gate replaces four: its local gradient (1 - σ)·σ = (1 - 0.73)·0.73 "
+                    "= 0.2 gives the same gradients. A graph is not unique."},
+    {"id": "add-gate", "title": "Add gate: gradient distributor", "section": "4",
+     "expression": "x = 3\ny = 4\nz = x + y", "upstream": 2,
+     "explanation": "3 + 4 = 7; the upstream gradient 2 reaches both inputs unchanged."},
+    {"id": "mul-gate", "title": "Mul gate: swap multiplier", "section": "4",
+     "expression": "x = 2\ny = 3\nz = x * y", "upstream": 5,
+     "explanation": "2 · 3 = 6; upstream 5 gives x 5·3 = 15 and y 2·5 = 10: each input gets "
+                    "the other's value times upstream."},
+    {"id": "copy-gate", "title": "Copy gate: gradient adder", "section": "4",
+     "expression": "c = 7\nf = 4 * c + 2 * c",
+     "explanation": "c = 7 is used twice; the two uses send back 4 and 2, which add up to "
+                    "4 + 2 = 6 at c."},
+    {"id": "max-gate", "title": "Max gate: gradient router", "section": "4",
+     "expression": "x = 4\ny = 5\nz = max(x, y)", "upstream": 9,
+     "explanation": "max(4, 5) = 5; the upstream 9 goes all to the larger input y and 0 "
+                    "to x."},
+    {"id": "patterns", "title": "All four patterns in one graph", "section": "4",
+     "expression": "x = 3\ny = -4\nz = 2\nw = -1\nf = 2 * (x * y + max(z, w)) + x",
+     "explanation": "The add gate distributes, the mul gate swaps, the max gate routes to "
+                    "z and not w, and x, used twice, adds its two gradients: -8 + 1 = -7."},
+    {"id": "relu-vector", "title": "Elementwise ReLU on a vector", "section": "6",
+     "expression": "x = [1, -2, 3, -1]\nz = relu(x)", "upstream": [4, -1, 5, 9],
+     "explanation": "z = [1, 0, 3, 0]; the Jacobian is diag(1, 0, 1, 0), so dL/dx = "
+                    "[4, 0, 5, 0]: never form it, multiply implicitly."},
+    {"id": "matmul", "title": "Matrix multiply y = x w", "section": "6",
+     "expression": "x = [[2, 1, -3], [-3, 4, 2]]\n"
+                   "w = [[3, 2, 1, -1], [2, 1, 3, 2], [3, 2, 1, -2]]\ny = x @ w",
+     "upstream": [[2, 3, -3, 9], [-8, 1, 4, 6]],
+     "explanation": "y = [[-1, -1, 2, 6], [5, 2, 11, 7]]; dL/dx = dL/dy wᵀ and dL/dw = "
+                    "xᵀ dL/dy: the only way to make the shapes match."},
+    {"id": "linear-svm", "title": "Linear classifier with hinge loss and regularization",
+     "section": "1",
+     "expression": "s = W @ x\ndata_loss = svm_loss(s, y)\nR = 0.1 * sum(W * W)\n"
+                   "L = data_loss + R",
+     "inputs": {"W": [[0.2, -0.5, 0.1, 2.0], [1.5, 1.3, 2.1, 0.0], [0.0, 0.25, 0.2, -0.3]],
+                "x": [56, 231, 24, 2], "y": 2},
+     "explanation": "s = W x gives class scores, the hinge loss compares them with the "
+                    "label, R(W) penalises large weights, and L adds the two."},
+    {"id": "two-layer-svm", "title": "Two-layer network with an SVM loss", "section": "5",
+     "expression": "h = relu(linear(X, W1, b1))\ns = linear(h, W2, b2)\nL = svm_loss(s, y)",
+     "inputs": {"X": {"shape": [4, 3], "init": "randn", "seed": 1},
+                "W1": {"shape": [5, 3], "init": "randn", "seed": 2, "scale": 0.5},
+                "b1": {"shape": [5], "init": "zeros"},
+                "W2": {"shape": [3, 5], "init": "randn", "seed": 3, "scale": 0.5},
+                "b2": {"shape": [3], "init": "zeros"},
+                "y": [0, 2, 1, 2]},
+     "explanation": "A batch of 4 through linear-ReLU-linear and the multiclass hinge loss; "
+                    "the flat code of this net is the lecture's two-layer example."},
+]
+
+for _example in GRAPH_EXAMPLES:
+    _example.setdefault("kind", "graph")
+    _example.setdefault("inputs", {})
+
+
+def _conv_examples() -> list[dict]:
+    try:
+        from engine.conv_examples import CONV_EXAMPLES
+    except ImportError:         # the layers module is optional for a bare engine checkout
+        return []
+    return CONV_EXAMPLES
+
+
+EXAMPLES: list[dict] = GRAPH_EXAMPLES + _conv_examples()
+EXAMPLES_BY_ID = {e["id"]: e for e in EXAMPLES}

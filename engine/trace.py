@@ -1,0 +1,280 @@
+"""evaluate(): parse, forward pass, backward pass, and the Trace that records them.
+
+One backward driver for every op: reverse topological order, gradients accumulated with
+``+`` so that a value used twice (the lecture's copy gate) just works; each consumer's
+contribution is kept so the page can show "4 + 2 = 6".
+"""
+from __future__ import annotations
+
+import gc
+import math
+import time
+
+import numpy as np
+
+from engine.errors import EngineError
+from engine.graph import Node
+from engine.inputs import make_input
+from engine.parser import parse
+from engine.registry import Context
+from engine.settings import DEFAULT_LIMITS, Limits
+
+INF = math.inf
+MAX_LOCAL_ENTRIES = 64      # largest explicit Jacobian a backward step shows
+MAX_WARNINGS = 10
+
+
+def evaluate(expression: str, inputs: dict | None = None, *, output: str | None = None,
+             upstream=None, gradcheck: bool = False, limits: Limits | None = None) -> Trace:
+    """Evaluate a program: every node's value and gradient, recorded step by step.
+
+    Raises EngineError (kinds parse, name, shape, value, limit) for bad programs or inputs;
+    non-finite results are kept and listed in the trace's warnings instead.
+    """
+    limits = limits or DEFAULT_LIMITS
+    inputs = _check_inputs(inputs)
+    deadline = time.perf_counter() + limits.max_seconds if limits.max_seconds else None
+    # The graph is all fresh objects and holds no cycles worth collecting mid-run; the cyclic
+    # collector would otherwise walk it again and again while it is built.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        graph = parse(expression, inputs, limits)
+        out = _output_node(graph, output)
+        nodes = _needed(graph.nodes, out)
+        graph.assign_ids(nodes)
+        warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
+        run_forward(nodes, limits, deadline)
+        seed = _upstream(out, upstream, warnings, limits)
+        steps = run_backward(nodes, out, seed, deadline, limits)
+        trace = Trace(nodes, out, graph, steps, seed, warnings)
+        trace.given_inputs = inputs
+        trace.check_finite()
+        if gradcheck:
+            from engine.gradcheck import check_gradients
+            trace.gradcheck = check_gradients(trace, limits, deadline)
+        return trace
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _check_inputs(inputs) -> dict:
+    if inputs is None:
+        return {}
+    if not isinstance(inputs, dict) or not all(isinstance(k, str) for k in inputs):
+        raise EngineError("inputs must map names to values", kind="value")
+    return inputs
+
+
+def _output_node(graph, output: str | None) -> Node:
+    if output is None:
+        return graph.last
+    node = graph.names.get(output)
+    if node is None:
+        raise EngineError(f"output '{output}' is not a variable of the program; it has "
+                          f"{', '.join(sorted(graph.names)) or 'none'}", kind="name")
+    return node
+
+
+def _needed(nodes: list[Node], out: Node) -> list[Node]:
+    """The output's ancestors, in topological order; each counts its consumers."""
+    needed = {out}
+    for node in reversed(nodes):
+        if node in needed:
+            needed.update(node.inputs)
+    kept = [n for n in nodes if n in needed]
+    for node in kept:
+        for i in node.inputs:
+            i.users += 1
+    return kept
+
+
+def _too_slow(limits: Limits) -> EngineError:
+    return EngineError(f"the computation ran past the time limit of {limits.max_seconds:g} s",
+                       kind="limit")
+
+
+def _op_error(node: Node, exc: Exception) -> EngineError:
+    if isinstance(exc, EngineError):
+        return exc.at(node.line, node.col)
+    if isinstance(exc, MemoryError):
+        return EngineError(f"{node.op.name}: the result would not fit in memory", kind="limit",
+                           line=node.line, col=node.col)
+    return EngineError(f"{node.op.name}: {exc}", kind="value", line=node.line, col=node.col)
+
+
+def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> None:
+    """Compute every op node's value in topological order."""
+    total = 0
+    cap = limits.max_total_elements
+    for node in nodes:
+        op = node.op
+        if op is None:
+            total += node.value.size
+            continue
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _too_slow(limits)
+        ctx = node.ctx = Context()
+        xs = [i.value for i in node.inputs]
+        try:
+            check = getattr(op, "precheck", None)
+            if check is not None:
+                check(xs, node.params, limits)
+            value = op.forward(ctx, *xs, **node.params)
+        except (EngineError, ArithmeticError, ValueError, TypeError, IndexError,
+                MemoryError) as exc:
+            raise _op_error(node, exc) from None
+        node.value = value
+        total += np.size(value)
+        if total > cap:
+            raise EngineError(f"the values of the graph hold more than {cap:,} numbers",
+                              kind="limit", line=node.line, col=node.col)
+
+
+def _upstream(out: Node, upstream, warnings: list, limits: Limits):
+    shape = np.shape(out.value)
+    if upstream is None:
+        if shape == ():
+            return np.float64(1.0)
+        warnings.append(f"the output '{out.id}' has shape {shape}, not a scalar: the backward "
+                        "pass starts from an upstream gradient of ones")
+        return np.ones(shape)
+    seed = make_input(upstream, "upstream", limits)
+    if seed.shape != shape:
+        if seed.shape == ():
+            return np.broadcast_to(seed, shape).copy() if shape else seed
+        raise EngineError(f"upstream gradient of shape {seed.shape} does not match the output "
+                          f"'{out.id}' of shape {shape}", kind="shape")
+    return seed
+
+
+def run_backward(nodes: list[Node], out: Node, seed, deadline, limits) -> list:
+    """Reverse topological order; returns the steps as (node, upstream, downstreams)."""
+    out.grad = seed
+    steps = []
+    for node in reversed(nodes):
+        op = node.op
+        g = node.grad
+        if op is None or g is None:
+            continue
+        if deadline is not None and time.perf_counter() > deadline:
+            raise _too_slow(limits)
+        try:
+            downs = op.backward(node.ctx, g)
+        except (EngineError, ArithmeticError, ValueError, TypeError, IndexError,
+                MemoryError) as exc:
+            raise _op_error(node, exc) from None
+        steps.append((node, g, downs))
+        for inp, d in zip(node.inputs, downs, strict=True):
+            if d is None:
+                continue
+            if inp.users > 1:
+                if inp.parts is None:
+                    inp.parts = []
+                inp.parts.append((node, d))
+            inp.grad = d if inp.grad is None else inp.grad + d
+    return steps
+
+
+def _finite(v) -> bool:
+    if np.ndim(v) == 0:
+        return abs(v) < INF
+    return bool(np.isfinite(v).all())
+
+
+def _jacobian(node: Node, index: int, out_value, in_value):
+    """d output / d input `index`, as a number or a small matrix; None when too large."""
+    n_out, n_in = np.size(out_value), np.size(in_value)
+    if n_out * n_in > MAX_LOCAL_ENTRIES:
+        return None
+    if n_out == 1 and n_in == 1:
+        d = node.op.backward(node.ctx, np.ones(np.shape(out_value)))[index]
+        return None if d is None else np.asarray(d).reshape(())
+    rows = []
+    for k in range(n_out):
+        e = np.zeros(np.shape(out_value))
+        e.flat[k] = 1.0
+        d = node.op.backward(node.ctx, e)[index]
+        if d is None:
+            return None
+        rows.append(np.asarray(d).reshape(-1))
+    return np.array(rows)
+
+
+class Trace:
+    """What one evaluation did: nodes with values and gradients, and the backward steps."""
+
+    def __init__(self, nodes, out, graph, steps, seed, warnings):
+        self.nodes: list[Node] = nodes
+        self.out = out
+        self.output: str = out.id
+        self.value = np.asarray(out.value)
+        self._steps = steps
+        self.upstream = seed
+        self.warnings: list[str] = warnings
+        self.gradcheck: dict | None = None
+        kept = set(nodes)
+        self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if n in kept}
+        self.inputs: dict[str, Node] = {k: n for k, n in graph.inputs.items() if n in kept}
+        self.gradients: dict[str, np.ndarray] = {
+            k: np.asarray(n.grad) if n.grad is not None else np.zeros_like(n.value)
+            for k, n in self.inputs.items()}
+
+    def check_finite(self) -> None:
+        """List non-finite values and gradients among the warnings (never an exception)."""
+        bad = []
+        for node in self.nodes:
+            for what, v in (("value", node.value), ("gradient", node.grad)):
+                if v is not None and not _finite(v):
+                    where = f" (line {node.line}, col {node.col})" if node.line else ""
+                    bad.append(f"{node.id}{where}: the {what} is not finite")
+        self.warnings.extend(bad[:MAX_WARNINGS])
+        if len(bad) > MAX_WARNINGS:
+            self.warnings.append(f"... and {len(bad) - MAX_WARNINGS} more non-finite results")
+
+    @property
+    def backward_steps(self) -> list[dict]:
+        """One dict per gate, output first: upstream × local = downstream."""
+        return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
+
+    def _step_dict(self, node: Node, g, downs) -> dict:
+        local = [None if d is None else _jacobian(node, i, node.value, node.inputs[i].value)
+                 for i, d in enumerate(downs)]
+        return {"node": node.id, "inputs": [i.id for i in node.inputs], "upstream": g,
+                "local": local if any(x is not None for x in local) else None,
+                "downstream": list(downs)}
+
+    def node_dict(self, node: Node) -> dict:
+        pattern = node.op.pattern if node.op else ("adder" if node.users > 1 else None)
+        d = {"id": node.id, "kind": node.kind, "op": node.op.name if node.op else None,
+             "label": node.label, "name": node.name, "inputs": [i.id for i in node.inputs],
+             "shape": list(np.shape(node.value)), "value": node.value,
+             "grad": node.grad if node.grad is not None else np.zeros_like(node.value),
+             "pattern": pattern, "users": node.users, "line": node.line, "col": node.col,
+             "data": node.op.describe(node.ctx, node.value) if node.op else None}
+        if node.params:
+            d["params"] = {k: list(v) if isinstance(v, tuple) else v
+                           for k, v in node.params.items()}
+        if node.parts:
+            d["grad_parts"] = [{"from": c.id, "value": v} for c, v in node.parts]
+        return d
+
+    def to_dict(self, code: bool = False) -> dict:
+        """The body of POST /api/graph (numpy values left for the server to serialise)."""
+        d = {"output": self.output, "value": self.value,
+             "gradients": dict(self.gradients),
+             "nodes": [self.node_dict(n) for n in self.nodes],
+             "forward": [n.id for n in self.nodes],
+             "backward": self.backward_steps,
+             "warnings": list(self.warnings)}
+        if self.gradcheck is not None:
+            d["gradcheck"] = self.gradcheck
+        if code:
+            d["code"] = self.flat_code()
+        return d
+
+    def flat_code(self) -> dict:
+        """The lecture's "flat" code: a staged forward pass and a backward pass, runnable."""
+        from engine.codegen import flat_code
+        return flat_code(self)
