@@ -26,15 +26,12 @@ class Elementwise(Op):
 
     broadcasts = True
 
-    @classmethod
-    def label(cls, consts: list) -> str:
-        return cls.symbol
-
 
 # ---------------------------------------------------------------- binary arithmetic
 
 @register
 class Add(Elementwise):
+    labelled = True
     name, symbol, inputs, pattern = "add", "+", ("a", "b"), "distributor"
     doc = "a + b; the add gate distributes the upstream gradient unchanged to both inputs."
 
@@ -68,6 +65,7 @@ class Add(Elementwise):
 
 @register
 class Sub(Elementwise):
+    labelled = True
     name, symbol, inputs = "sub", "−", ("a", "b")
     doc = "a - b; the upstream gradient goes to a as is and to b negated."
 
@@ -99,6 +97,7 @@ class Sub(Elementwise):
 
 @register
 class Mul(Elementwise):
+    labelled = True
     name, symbol, inputs, pattern = "mul", "×", ("a", "b"), "swap"
     doc = "a * b; the mul gate swaps: a's gradient is b times upstream, b's is a times upstream."
 
@@ -132,6 +131,7 @@ class Mul(Elementwise):
 
 @register
 class Div(Elementwise):
+    labelled = True
     name, symbol, inputs = "div", "÷", ("a", "b")
     doc = "a / b; local gradients 1/b and -a/b²."
 
@@ -169,6 +169,7 @@ class Div(Elementwise):
 
 @register
 class Pow(Elementwise):
+    labelled = True
     name, symbol, inputs = "pow", "^", ("a", "p")
     doc = "a ** p; local gradient p·a^(p-1) (and a^p·ln a for the exponent, where a > 0)."
 

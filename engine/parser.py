@@ -84,6 +84,12 @@ class Builder:
         return self.graph.add(Node("const", line=line, col=col, value=arr,
                                    label=_const_label(arr)))
 
+    def const_number(self, value: float, line: int, col: int) -> Node:
+        """A scalar constant read by the fast path (already a float)."""
+        label = str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
+        return self.graph.add(Node("const", line=line, col=col, value=np.array(value),
+                                   label=label))
+
     def name(self, name: str, line: int, col: int) -> Node:
         node = self.graph.names.get(name)
         if node is not None:
@@ -97,7 +103,7 @@ class Builder:
     def gate(self, opname: str, args: list[Node], params: dict, line: int, col: int) -> Node:
         op = REGISTRY[opname]
         label = op.label([a.value if a.kind == "const" else None for a in args]) \
-            if hasattr(op, "label") else op.symbol
+            if op.labelled else op.symbol
         return self.graph.add(Node("op", op=op, inputs=tuple(args), params=params,
                                    label=label, line=line, col=col))
 
@@ -129,17 +135,16 @@ def _fast_parse(text: str, builder: Builder) -> bool:
 
     Returns False (having built nothing) when any line needs the full parser.
     """
-    lines = text.split("\n")
     matches = []
-    for line in lines:
-        m = _FAST_LINE.match(line)
+    match_line, blank = _FAST_LINE.match, _BLANK.match
+    for line in text.split("\n"):
+        m = match_line(line)
         if m is None:
-            if _BLANK.match(line):
+            if blank(line):
                 matches.append(None)
                 continue
             return False
-        if keyword.iskeyword(m.group(1)) or any(
-                g and g[0].isalpha() and keyword.iskeyword(g) for g in m.group(2, 4, 5, 6)):
+        if not _KEYWORDS.isdisjoint(m.group(1, 2, 4, 5, 6)):
             return False
         fn = m.group(5)
         if fn is not None and (fn not in REGISTRY or REGISTRY[fn].arity()[0] != 1):
@@ -151,31 +156,35 @@ def _fast_parse(text: str, builder: Builder) -> bool:
     return True
 
 
+_KEYWORDS = frozenset(keyword.kwlist)
+
+
 def _fast_atom(m, group: int, lineno: int, builder: Builder) -> Node:
     text = m.group(group)
-    col = m.start(group) + 1
-    if text[0].isdigit() or text[0] == ".":
-        return builder.const(float(text), lineno, col)
-    return builder.name(text, lineno, col)
+    first = text[0]
+    if first.isdigit() or first == ".":
+        return builder.const_number(float(text), lineno, m.start(group) + 1)
+    return builder.name(text, lineno, m.start(group) + 1)
 
 
 def _fast_statement(m, lineno: int, builder: Builder) -> None:
     target = m.group(1)
     tcol = m.start(1) + 1
-    if m.group(8) is not None:                      # a = -2: declares an input
+    number = m.group(8)
+    if number is not None:                          # a = -2: declares an input
         _check_name(target, lineno, tcol)
-        value = float(m.group(8))
+        value = float(number)
         node = builder.input(target, -value if m.group(7) else value, lineno, tcol)
         builder.graph.last = node
         return
-    vcol = m.start(2) + 1 if m.group(2) is not None else m.start(5) + 1
-    if m.group(5) is not None:                      # a = f(b)
+    fn = m.group(5)
+    if fn is not None:                              # a = f(b)
         arg = _fast_atom(m, 6, lineno, builder)
-        node = builder.gate(m.group(5), [arg], {}, lineno, vcol)
+        node = builder.gate(fn, [arg], {}, lineno, m.start(5) + 1)
     else:                                           # a = b op c
         left = _fast_atom(m, 2, lineno, builder)
         right = _fast_atom(m, 4, lineno, builder)
-        node = builder.gate(SYMBOL_OPS[m.group(3)], [left, right], {}, lineno, vcol)
+        node = builder.gate(SYMBOL_OPS[m.group(3)], [left, right], {}, lineno, m.start(2) + 1)
     builder.bind(target, node, lineno, tcol)
 
 

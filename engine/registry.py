@@ -40,6 +40,7 @@ class Op:
     pattern: str | None = None
     no_grad: tuple[str, ...] = ()
     doc: str = ""
+    labelled = False    # True when label() names the gate after a constant operand ("+1")
     # Names that flat code needs imported besides numpy, as (module, name) pairs.
     code_imports: tuple[tuple[str, str], ...] = ()
 
@@ -50,6 +51,11 @@ class Op:
     @staticmethod
     def backward(ctx: Context, grad_out: np.ndarray) -> tuple:
         raise NotImplementedError
+
+    @classmethod
+    def label(cls, consts: list) -> str:
+        """The gate's text in the graph, given its constant operands (None for others)."""
+        return cls.symbol
 
     @classmethod
     def describe(cls, ctx: Context, out: np.ndarray) -> dict | None:
