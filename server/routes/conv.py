@@ -1,0 +1,20 @@
+"""POST /api/conv: one convolution layer (and optional ReLU / max pool) worked out."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends
+
+from server import compute, schemas
+from server.routes import ERRORS, app_settings
+from server.settings import Settings
+
+router = APIRouter(prefix="/api", tags=["convolution"])
+
+
+@router.post("/conv", response_model=schemas.ConvResponse, responses=ERRORS)
+async def conv(body: Annotated[schemas.ConvRequest,
+                               Body(openapi_examples=schemas.CONV_EXAMPLES)],
+               settings: Annotated[Settings, Depends(app_settings)]):
+    """Output shape, size formula, parameter count, activation maps and their gradients."""
+    return await compute.run(settings, compute.conv, body, settings.engine_limits())

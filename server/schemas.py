@@ -1,0 +1,334 @@
+"""Every request and response body of the HTTP API, as pydantic models.
+
+Tensors travel as a JSON number, a nested list of numbers, or (responses only) the strings
+"nan", "inf", "-inf" for non-finite values. Response models allow extra keys so that a
+field the engine adds later reaches clients instead of breaking the response.
+"""
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+DEFAULT_RTOL = 1e-4
+DEFAULT_ATOL = 1e-6
+
+TENSOR_DOC = ('a number, a nested list of numbers, or a generator {"shape": [1, 3, 32, 32], '
+              '"init": "randn|uniform|zeros|ones|arange", "seed": 0, "scale": 1.0}')
+OUT_TENSOR_DOC = 'a number or nested list; non-finite entries are the strings "nan", "inf", "-inf"'
+TOLERANCE_DOC = ("An answer is correct when every entry satisfies numpy.isclose semantics: "
+                 "|given - expected| <= atol + rtol * |expected| (NaN matches NaN).")
+
+SIMPLE_EXAMPLE = {"expression": "x = -2; y = 5; z = -4; f = (x + y) * z", "inputs": {}}
+NEURON_EXAMPLE = {
+    "expression": "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))",
+    "inputs": {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3},
+    "gradcheck": True, "code": True,
+}
+MATMUL_EXAMPLE = {
+    "expression": "y = x @ w",
+    "inputs": {"x": [[2, 1, -3], [-3, 4, 2]],
+               "w": [[3, 2, 1, -1], [2, 1, 3, 2], [3, 2, 1, -2]]},
+    "upstream": [[2, 3, -3, 9], [-8, 1, 4, 6]],
+}
+GRADE_EXAMPLE = {
+    "expression": "q = x + y; f = q * z", "inputs": {"x": -2, "y": 5, "z": -4},
+    "answers": {"grad": {"x": -4, "y": -4, "z": 3, "q": -4}, "value": {"q": 3, "f": -12}},
+    "reveal": True,
+}
+BATCH_EXAMPLE = {
+    "expression": "q = x + y; f = q * z", "inputs": {"x": -2, "y": 5, "z": -4},
+    "submissions": [
+        {"id": "alice", "answers": {"grad": {"x": -4, "y": -4, "z": 3}}},
+        {"id": "bob", "answers": {"grad": {"x": 4, "y": -4, "z": [3]}}},
+    ],
+}
+CONV_EXAMPLE = {"input": {"shape": [3, 32, 32], "init": "randn", "seed": 0},
+                "filters": 10, "size": 5, "stride": 1, "pad": 2}
+POOL_EXAMPLE = {"input": [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
+                "conv": False, "pool": {"size": 2, "stride": 2}}
+
+
+GRAPH_EXAMPLES = {
+    "simple": {"summary": "The lecture's simple example: f = (x + y) * z",
+               "value": SIMPLE_EXAMPLE},
+    "neuron": {"summary": "The sigmoid neuron, with gradient check and flat code",
+               "value": NEURON_EXAMPLE},
+    "matmul": {"summary": "Matrix multiply y = x w with an upstream gradient",
+               "value": MATMUL_EXAMPLE},
+}
+GRADE_EXAMPLES = {"simple": {"summary": "Grade gradients and values of the simple example",
+                             "value": GRADE_EXAMPLE}}
+BATCH_EXAMPLES = {"two": {"summary": "Two submissions, one right and one wrong",
+                          "value": BATCH_EXAMPLE}}
+CONV_EXAMPLES = {
+    "conv": {"summary": "32x32x3 input, 10 filters 5x5, stride 1, pad 2: 760 parameters",
+             "value": CONV_EXAMPLE},
+    "pool": {"summary": "The lecture's 2x2 max pool on a 4x4 input", "value": POOL_EXAMPLE},
+}
+
+
+def schema_examples(named: dict) -> ConfigDict:
+    """Model config that lists the named examples in the model's JSON schema."""
+    return ConfigDict(json_schema_extra={"examples": [e["value"] for e in named.values()]})
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class ProgramFields(_Request):
+    """What every evaluation needs: the program text and its inputs."""
+
+    expression: str = Field(description="Program text: `name = expr` statements, one per line "
+                            "or separated by `;`; `x = -2` declares an input; the last "
+                            "statement is the output.")
+    inputs: dict[str, Any] = Field(default_factory=dict,
+                                   description=f"Input name -> value: {TENSOR_DOC}.")
+    output: str | None = Field(None, description="The variable to differentiate (default: the "
+                               "last statement).")
+    upstream: Any = Field(None, description="Gradient arriving at the output (default 1 / ones); "
+                          "shaped like the output.")
+
+
+class GraphRequest(ProgramFields):
+    """Body of POST /api/graph."""
+
+    model_config = schema_examples(GRAPH_EXAMPLES)
+    gradcheck: bool = Field(False, description="Also compare every input gradient with "
+                            "centered finite differences.")
+    code: bool = Field(False, description="Also return the program as flat numpy code "
+                       "(forward and backward).")
+
+
+class GradPart(_Response):
+    from_: str | int = Field(alias="from", description="The consumer node's id.")
+    value: Any = Field(description=f"This consumer's contribution: {OUT_TENSOR_DOC}.")
+
+
+class GraphNode(_Response):
+    id: str | int
+    kind: Literal["input", "const", "op"]
+    op: str | None = Field(None, description="Registry name of the op (GET /api/ops).")
+    label: str | None = Field(None, description="What the gate shows: +, ×, max, σ, 1/x ...")
+    name: str | None = Field(None, description="The user's variable name, if any.")
+    inputs: list[str | int] = Field(default_factory=list)
+    shape: list[int] = Field(default_factory=list)
+    value: Any = Field(None, description=OUT_TENSOR_DOC)
+    grad: Any = Field(None, description=OUT_TENSOR_DOC)
+    pattern: str | None = Field(None, description="distributor | swap | router | adder | null")
+    grad_parts: list[GradPart] | None = None
+    data: Any = None
+
+
+class BackwardStep(_Response):
+    node: str | int
+    inputs: list[str | int] = Field(default_factory=list)
+    upstream: Any = Field(None, description="Gradient arriving at this node.")
+    local: list[Any] | None = Field(None, description="Per input: the local gradient (a number "
+                                    "or a small Jacobian) or null.")
+    downstream: list[Any] = Field(default_factory=list,
+                                  description="Per input: upstream x local, or null.")
+
+
+class Gradcheck(_Response):
+    h: Any = None
+    inputs: dict[str, Any] = Field(default_factory=dict,
+                                   description="name -> {analytic, numeric, rel_error}")
+    max_rel_error: Any = None
+    passed: bool
+
+
+class Code(_Response):
+    forward: str
+    backward: str
+
+
+class GraphResponse(_Response):
+    """Body of a POST /api/graph answer: every node's value and gradient, both passes in order."""
+
+    output: str | int
+    value: Any = Field(description=OUT_TENSOR_DOC)
+    gradients: dict[str, Any] = Field(description="Input name -> gradient (same shape as input).")
+    nodes: list[GraphNode]
+    forward: list[str | int]
+    backward: list[BackwardStep]
+    gradcheck: Gradcheck | None = None
+    code: Code | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class Answers(_Request):
+    grad: dict[str, Any] = Field(default_factory=dict, description="Variable name (an input or a "
+                                 "named intermediate) -> the submitted gradient of the output.")
+    value: dict[str, Any] = Field(default_factory=dict, description="Variable name -> the "
+                                  "submitted forward value.")
+
+
+class Required(_Request):
+    grad: list[str] = Field(default_factory=list)
+    value: list[str] = Field(default_factory=list)
+
+
+class GradingFields(ProgramFields):
+    rtol: float = Field(DEFAULT_RTOL, ge=0, le=1, description=f"Relative tolerance. "
+                        f"{TOLERANCE_DOC}")
+    atol: float = Field(DEFAULT_ATOL, ge=0, le=1e6, description=f"Absolute tolerance. "
+                        f"{TOLERANCE_DOC}")
+    reveal: bool = Field(False, description="Include the expected value in each verdict.")
+    require: Required | None = Field(None, description="Answers every submission must give; a "
+                                     "missing one counts as wrong.")
+
+
+class GradeRequest(GradingFields):
+    """Body of POST /api/grade."""
+
+    model_config = schema_examples(GRADE_EXAMPLES)
+    answers: Answers
+
+
+class Submission(_Request):
+    id: str | int = Field(description="The submission's key in the results (unique).")
+    answers: Answers
+
+
+class BatchGradeRequest(GradingFields):
+    """Body of POST /api/grade/batch (and of the file `chainrule grade` reads)."""
+
+    model_config = schema_examples(BATCH_EXAMPLES)
+    submissions: list[Submission]
+
+    @model_validator(mode="after")
+    def _unique_ids(self):
+        seen = set()
+        for s in self.submissions:
+            if str(s.id) in seen:
+                raise ValueError(f"duplicate submission id {str(s.id)!r}: ids must be unique")
+            seen.add(str(s.id))
+        return self
+
+
+class Verdict(_Response):
+    correct: bool
+    given: Any = Field(None, description="The submitted value as read.")
+    expected: Any = Field(None, description="The right answer (only when reveal is true).")
+    message: str
+
+
+class Verdicts(_Response):
+    grad: dict[str, Verdict] = Field(default_factory=dict)
+    value: dict[str, Verdict] = Field(default_factory=dict)
+
+
+class GradeResponse(_Response):
+    """One submission's grade: score = correct / total."""
+
+    score: float
+    correct: int
+    total: int
+    results: Verdicts
+
+
+class BatchGradeResponse(_Response):
+    """Grades keyed by submission id, in the order submitted."""
+
+    count: int
+    mean_score: float
+    results: dict[str, GradeResponse]
+    warnings: list[str] = Field(default_factory=list)
+
+
+class PoolSpec(_Request):
+    size: int | list[int] = Field(2, description="Window size (int or [height, width]).")
+    stride: int | list[int] = Field(2, description="Step (int or [height, width]).")
+
+
+class ConvRequest(_Request):
+    """Body of POST /api/conv: one conv layer (and optional ReLU / max pool) worked out."""
+
+    model_config = schema_examples(CONV_EXAMPLES)
+    input: Any = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
+    filters: int = Field(1, ge=1, description="K, the number of filters.")
+    size: int | list[int] = Field(3, description="F (int or [FH, FW]).")
+    stride: int | list[int] = Field(1, description="S (int or [SH, SW]).")
+    pad: int | list[int] = Field(0, description="P, zero padding (int or [PH, PW]).")
+    weights: Any = Field(None, description="(K, C, FH, FW); random (from seed) when omitted.")
+    bias: Any = Field(None, description="(K,); random (from seed) when omitted.")
+    seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for random weights and bias.")
+    relu: bool = Field(False, description="Apply ReLU after the convolution.")
+    pool: PoolSpec | None = Field(None, description="Max pool after conv / ReLU.")
+    conv: bool = Field(True, description="False: no conv layer, the pool acts on the input.")
+    upstream: Any = Field("ones", description='"ones", "random", or a nested list shaped like '
+                          "the final output.")
+
+
+class ConvResponse(_Response):
+    """The conv layer worked out: shapes, formula, parameters, maps and gradients."""
+
+    input_shape: list[int]
+    size: list[int]
+    stride: list[int]
+    pad: list[int]
+    output_shape: list[int]
+    shape_text: str
+    formula: dict[str, Any]
+    params: dict[str, Any]
+    padded_input: Any
+    weights: Any
+    bias: Any
+    output: Any
+    relu: Any = None
+    receptive_fields: Any = None
+    pool: Any = None
+    upstream: Any = None
+    grad_output: Any = None
+    grad_input: Any = None
+    grad_padded_input: Any = None
+    grad_weights: Any = None
+    grad_bias: Any = None
+
+
+class Example(_Response):
+    id: str
+    title: str
+    section: str | None = None
+    expression: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    output: str | None = None
+    upstream: Any = None
+    explanation: str | None = None
+    kind: str = "graph"
+    conv: Any = None
+
+
+class OpInfo(_Response):
+    name: str
+    symbol: str
+    arity: int | list[int]
+    inputs: list[str]
+    optional: list[str] = Field(default_factory=list)
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    pattern: str | None = None
+    doc: str = ""
+
+
+class Health(_Response):
+    status: Literal["ok"]
+    version: str
+
+
+class ErrorItem(_Response):
+    type: str = Field(description="parse | name | shape | value | limit | too_large | "
+                      "json_invalid | a pydantic error type")
+    msg: str = Field(description="What went wrong, in the user's terms.")
+    loc: list[str | int]
+    line: int | None = None
+    col: int | None = None
+
+
+class ErrorResponse(BaseModel):
+    detail: list[ErrorItem]

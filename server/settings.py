@@ -1,0 +1,78 @@
+"""The server's settings and limits, in one object, each overridable by a CHAINRULE_* variable.
+
+The engine's own defaults admit very large programs (for library users and benchmarks);
+a public server refuses work much earlier, so every limit below is tighter. The names are
+those of `engine.Limits` where one exists, so `Settings.engine_limits()` is a plain copy.
+Environment: CHAINRULE_<FIELD NAME IN CAPITALS>, e.g. CHAINRULE_MAX_NODES=10000,
+CHAINRULE_CORS_ORIGINS="https://grader.example.org,https://lms.example.org".
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from functools import lru_cache
+from pathlib import Path
+
+import engine
+
+ENV_PREFIX = "CHAINRULE_"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the server. Field docs are listed in /docs and in the README."""
+
+    max_expression_chars: int = 20_000      # characters of program text
+    max_nodes: int = 5_000                  # graph nodes (inputs, constants, gates)
+    max_depth: int = 100                    # nesting depth of one expression
+    max_input_elements: int = 1_000_000     # elements of any one input tensor
+    max_total_elements: int = 10_000_000    # elements over all values of one graph
+    max_exponent: float = 1_000.0           # |p| in x ** p
+    max_gradcheck_elements: int = 2_000     # input elements a gradient check perturbs
+    max_seconds: float = 1.0                # compute time of one request
+    max_body_bytes: int = 2_000_000         # request body size; larger gets 413
+    max_submissions: int = 5_000            # submissions in one /api/grade/batch call
+    max_answers: int = 1_000                # answers in one submission
+    cors_origins: tuple[str, ...] = ()      # origins allowed by CORS; empty = CORS off
+    web_dir: Path = field(default=REPO_ROOT / "web")  # the browser app served at /
+
+    def engine_limits(self) -> engine.Limits:
+        """The engine limits this server passes to every evaluation."""
+        names = {f.name for f in fields(engine.Limits)}
+        return engine.Limits(**{k: getattr(self, k) for k in names if hasattr(self, k)})
+
+    def public(self) -> dict:
+        """The limits as plain data, for the docs."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "web_dir"}
+
+
+def _parse(kind: type, text: str):
+    """Turn one environment variable's text into the field's type."""
+    if kind is tuple[str, ...] or kind == "tuple[str, ...]":
+        return tuple(part.strip() for part in text.split(",") if part.strip())
+    if kind in (Path, "Path"):
+        return Path(text)
+    if kind in (float, "float"):
+        return float(text)
+    return int(text.replace("_", ""))
+
+
+def from_env(environ: dict | None = None) -> Settings:
+    """Settings with every CHAINRULE_* variable of `environ` (default os.environ) applied."""
+    environ = os.environ if environ is None else environ
+    overrides = {}
+    for f in fields(Settings):
+        text = environ.get(ENV_PREFIX + f.name.upper())
+        if text is not None:
+            try:
+                overrides[f.name] = _parse(f.type, text)
+            except ValueError as err:
+                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={text!r}: {err}") from None
+    return Settings(**overrides)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return from_env()
