@@ -1,0 +1,108 @@
+/**
+ * The heatmap section of the conv view: activation maps, after ReLU, max pooling (the map
+ * before pooling with every arg-max outlined and a chosen window, next to the pooled map),
+ * and the backward pass: upstream gradient, gradient at the conv output, gradient of the
+ * input and of every filter, bias gradients. Each group is one Plotly figure.
+ */
+import { el, fmt } from "./dom.js";
+import { renderHeatmaps, cellBoxes, setShapes, BOX_COLORS } from "./maps.js";
+import { poolWindow } from "./pooling.js";
+
+const MAX_PANELS = 12;
+
+function figure(host, title, note, testid) {
+  const plot = el("div", { class: "conv-plot", testid });
+  host.append(el("section", { class: "conv-figure" }, [el("h4", { text: title }), note ? el("p", { class: "conv-explain", text: note }) : null, plot]));
+  return plot;
+}
+
+/** Panels for a (K, H, W) stack, at most MAX_PANELS of them. */
+function stack(values, name) {
+  return values.slice(0, MAX_PANELS).map((z, k) => ({ z, title: `${name} ${k + 1}` }));
+}
+
+/** Shapes for the pool figure: each arg-max (orange) and the chosen window (blue). */
+function poolShapes(resp, shown, chosen) {
+  const shapes = [];
+  for (let k = 0; k < shown; k++) {
+    const winners = resp.pool.argmax[k].flat().map(([row, col]) => ({ row, col, rows: 1, cols: 1, color: BOX_COLORS.argmax, width: 2 }));
+    shapes.push(...cellBoxes(2 * k, winners));
+    if (chosen && chosen.k === k) {
+      const win = poolWindow(resp.pool, chosen.i, chosen.j);
+      shapes.push(...cellBoxes(2 * k, [{ ...win, color: BOX_COLORS.window, width: 3 }]));
+      shapes.push(...cellBoxes(2 * k + 1, [{ row: chosen.i, col: chosen.j, rows: 1, cols: 1, color: BOX_COLORS.window, width: 3 }]));
+    }
+  }
+  return shapes;
+}
+
+/** Forward figures; resolves when Plotly has drawn them all. */
+function renderForward(host, resp, poolOnly) {
+  const jobs = [];
+  const mapSize = Math.max(120, Math.min(190, 9 * resp.output[0].length));
+  if (!poolOnly) {
+    const plot = figure(host, `Activation maps (${resp.shape_text}), before any ReLU`, "Hover for each value.", "conv-heatmaps");
+    jobs.push(renderHeatmaps(plot, stack(resp.output, "map"), { size: mapSize }));
+  }
+  if (resp.relu) {
+    const plot = figure(host, "After ReLU: max(0, x) on every cell", null, "conv-relu-heatmaps");
+    jobs.push(renderHeatmaps(plot, stack(resp.relu, "relu map"), { size: mapSize }));
+  }
+  if (resp.pool) {
+    const before = resp.relu ?? resp.output;
+    const shown = Math.min(before.length, MAX_PANELS / 2);
+    const plot = figure(host, `Max pool ${resp.pool.size.join("×")}, stride ${resp.pool.stride[0]}: ${resp.pool.shape_text}`,
+      "Orange: the arg-max of each window. Click a pooled cell to outline its window (blue).", "conv-pool-heatmaps");
+    const panels = [];
+    for (let k = 0; k < shown; k++) {
+      panels.push({ z: before[k], title: `${poolOnly ? "input" : "map"} ${k + 1} before pooling` }, { z: resp.pool.output[k], title: `pooled ${k + 1}` });
+    }
+    const size = Math.max(140, Math.min(200, 12 * before[0].length));
+    jobs.push(renderHeatmaps(plot, panels, { size, cols: 4, shapes: poolShapes(resp, shown, { k: 0, i: 0, j: 0 }) }).then(() => {
+      plot.on("plotly_click", (event) => {
+        const point = event.points[0];
+        const panel = Number((point.data.xaxis || "x").slice(1) || 1) - 1;
+        if (panel % 2 === 1) setShapes(plot, poolShapes(resp, shown, { k: (panel - 1) / 2, i: point.y, j: point.x }));
+      });
+    }));
+  }
+  return jobs;
+}
+
+/** Backward figures; resolves when Plotly has drawn them all. */
+function renderBackward(host, resp, poolOnly) {
+  const jobs = [];
+  const up = resp.upstream;
+  const size = Math.max(120, Math.min(190, 9 * up[0].length));
+  let plot = figure(host, "Upstream gradient dL/d(output)", "What the layer above sends back (ones or random).", "conv-upstream-heatmaps");
+  jobs.push(renderHeatmaps(plot, stack(up, "upstream"), { kind: "grad", size }));
+  if (!poolOnly && (resp.relu || resp.pool)) {
+    plot = figure(host, "Gradient at the conv output", "After flowing back through the max pool (router) and the ReLU (a gate that passes or blocks).", "conv-grad-output");
+    jobs.push(renderHeatmaps(plot, stack(resp.grad_output, "dL/d map"), { kind: "grad", size: Math.max(120, Math.min(190, 9 * resp.grad_output[0].length)) }));
+  }
+  const gx = resp.grad_input;
+  plot = figure(host, "Gradient of the input dL/dx", poolOnly ? null : "Every input cell collects weight × upstream from each window it was in.", "conv-grad-input");
+  jobs.push(renderHeatmaps(plot, stack(gx, "channel").map((p, c) => ({ ...p, title: `dL/dx channel ${c}` })), { kind: "grad", size: Math.max(120, Math.min(190, 9 * gx[0].length)) }));
+  if (!poolOnly) {
+    const gw = resp.grad_weights;
+    const panels = [];
+    for (let k = 0; k < gw.length && panels.length < 3 * MAX_PANELS; k++) {
+      gw[k].slice(0, 4).forEach((z, c) => panels.push({ z, title: `dL/dw filter ${k + 1} ch ${c}` }));
+    }
+    plot = figure(host, "Gradient of each filter dL/dw", "Each weight collects input × upstream over every position the filter visited.", "conv-grad-weights");
+    jobs.push(renderHeatmaps(plot, panels, { kind: "grad", size: 110, cols: Math.min(6, Math.max(gw[0].length, 3) * 2) }));
+    host.append(el("p", { class: "conv-bias-grad", testid: "conv-grad-bias",
+      text: `dL/db = [${resp.grad_bias.map((v) => fmt(v, 4)).join(", ")}]  (each bias collects the sum of its map's upstream gradient)` }));
+  }
+  return jobs;
+}
+
+/** Redraw both groups into their hosts; resolves when every figure is drawn. */
+export function renderFigures(forwardHost, backwardHost, resp) {
+  const poolOnly = resp.weights.length === 0 && Boolean(resp.pool);
+  for (const host of [forwardHost, backwardHost]) {
+    for (const plot of host.querySelectorAll(".conv-plot")) Plotly.purge(plot);
+    host.replaceChildren();
+  }
+  return Promise.all([...renderForward(forwardHost, resp, poolOnly), ...renderBackward(backwardHost, resp, poolOnly)]);
+}

@@ -1,0 +1,156 @@
+/**
+ * The convolution view: mountConvView(root) builds the controls, the arithmetic panel, the
+ * sliding filter, the heatmaps, max-pool routing and the backward figures, and keeps them
+ * in step with POST /api/conv. The page computes no maths: every shape, value and gradient
+ * is the server's. Settings live in the URL hash (#conv&n=7&f=3...).
+ */
+import { getJSON, postJSON } from "../api.js";
+import { el } from "./dom.js";
+import { parseHash, toHash, requestBody, stateFromExample, inputLabel } from "./state.js";
+import { createControls } from "./controls.js";
+import { createArithmeticPanel } from "./arithmetic.js";
+import { createSlide } from "./slide.js";
+import { createPoolRouting } from "./pooling.js";
+import { renderFigures } from "./figures.js";
+import { readUpload } from "./images.js";
+
+const FETCH_DELAY_MS = 120;  // let a dragged slider settle before asking the server
+
+function section(title, testid) {
+  const body = el("div", { class: "conv-section-body" });
+  const node = el("section", { class: "conv-section", testid }, [title ? el("h3", { text: title }) : null, body]);
+  return { node, body };
+}
+
+/** Build the view inside `root` (an empty element) and render the layer from the hash. */
+export function mountConvView(root) {
+  let state = parseHash(location.hash.startsWith("#conv") ? location.hash : "#conv");
+  const data = { exampleInput: null, exampleWeights: null, exampleBias: null, upload: null };
+  let examples = [];
+  let timer = null;
+  let requestId = 0;
+  let lastHash = "";
+
+  const controlsHost = el("aside", { class: "conv-controls", "aria-label": "layer settings" });
+  const arith = section(null, "conv-arithmetic");
+  const slide = section(null, "conv-slide");
+  const forward = section("Maps", "conv-maps");
+  const routing = section("Max pool: routing the gradient back", "conv-pool-routing");
+  const backward = section("Backward pass", "conv-backward");
+  const inputNote = el("p", { class: "conv-input-note", testid: "conv-input-note" });
+  const exampleNote = el("p", { class: "conv-example-note", hidden: true });
+  const main = el("div", { class: "conv-main" }, [exampleNote, arith.node, inputNote, slide.node, forward.node, routing.node, backward.node]);
+  const view = el("div", { class: "conv-view", testid: "conv-view" }, [controlsHost, main]);
+  root.replaceChildren(view);
+
+  const controls = createControls(controlsHost, { onChange: change, onUpload: upload, onExample: applyExample });
+  const arithmetic = createArithmeticPanel(arith.body, { onSuggest: (s) => change({ stride: s.stride, pad: s.pad }) });
+  const slider = createSlide(slide.body);
+  const pool = createPoolRouting(routing.body);
+
+  /** A control changed: update the settings and fetch after a short pause. */
+  function change(patch) {
+    const touchesInput = ["height", "width", "depth"].some((name) => name in patch);
+    const touchesFilters = ["filters", "size", "depth"].some((name) => name in patch);
+    state = { ...state, ...patch, example: "" };
+    if (touchesInput && state.input === "example") state.input = "random";
+    if (touchesFilters && state.weights === "example") state.weights = "random";
+    exampleNote.hidden = true;
+    controls.sync(state);
+    schedule();
+  }
+
+  function schedule() {
+    clearTimeout(timer);
+    document.body.dataset.state = "busy";
+    timer = setTimeout(refresh, FETCH_DELAY_MS);
+  }
+
+  async function upload(file) {
+    try {
+      data.upload = await readUpload(file);
+    } catch {
+      arithmetic.renderError({ message: `Could not read "${file.name}" as an image.` });
+      return;
+    }
+    change({ input: "upload" });
+  }
+
+  function applyExample(id) {
+    const example = examples.find((ex) => ex.id === id);
+    if (!example) { change({}); return; }
+    const made = stateFromExample(example);
+    state = made.state;
+    data.exampleInput = made.input;
+    data.exampleWeights = made.weights;
+    data.exampleBias = made.bias;
+    exampleNote.textContent = example.explanation || "";
+    exampleNote.hidden = !example.explanation;
+    controls.sync(state);
+    schedule();
+  }
+
+  function writeHash() {
+    if (!location.hash.startsWith("#conv")) return;
+    lastHash = toHash(state);
+    history.replaceState(null, "", lastHash);
+  }
+
+  /** Ask the server for the layer and draw it; stale answers (settings moved on) are dropped. */
+  async function refresh() {
+    const id = ++requestId;
+    document.body.dataset.state = "busy";
+    writeHash();
+    let resp;
+    try {
+      resp = await postJSON("/api/conv", requestBody(state, data));
+    } catch (err) {
+      if (id !== requestId) return;
+      arithmetic.renderError(err);
+      slider.disable();
+      document.body.dataset.state = "ready";
+      return;
+    }
+    if (id !== requestId) return;
+    await draw(resp);
+    if (id === requestId) document.body.dataset.state = "ready";
+  }
+
+  async function draw(resp) {
+    slider.enable();
+    arithmetic.render(resp);
+    inputNote.textContent = `Input: ${inputLabel(state)}.`;
+    const width = main.clientWidth || 1000;
+    slider.render(resp, width);
+    pool.render(resp);
+    routing.node.hidden = !resp.pool;
+    await renderFigures(forward.body, backward.body, resp);
+  }
+
+  /** Back/forward or an edited link: re-read the settings when the hash is not ours. */
+  window.addEventListener("hashchange", () => {
+    if (!location.hash.startsWith("#conv")) { slider.timeline.pause(); pool.timeline.pause(); return; }
+    if (location.hash === "#conv") { writeHash(); return; }  // the tab was clicked: keep the layer
+    if (location.hash === lastHash) return;
+    state = parseHash(location.hash);
+    controls.sync(state);
+    schedule();
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (!view.isConnected || view.offsetParent === null) return;
+    if (event.target.closest("input, select, textarea, button")) return;
+    if (slider.timeline.onKey(event)) event.preventDefault();
+  });
+
+  controls.sync(state);
+  getJSON("/api/examples").then((list) => {
+    examples = list.filter((ex) => ex.kind === "conv" && ex.conv);
+    controls.setExamples(examples);
+    if (state.example && examples.some((ex) => ex.id === state.example)) applyExample(state.example);
+    else controls.sync(state);
+  }).catch(() => {
+    // Without examples the view still works; the preset list stays empty.
+  });
+  schedule();
+}
