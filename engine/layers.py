@@ -26,6 +26,8 @@ from engine.settings import DEFAULT_LIMITS
 CHUNK_ELEMENTS = 1 << 18
 # Describe a node's padded input / arg-max positions only up to this many elements.
 DESCRIBE_MAX_ELEMENTS = 20_000
+# How far from the given stride and pad fit_suggestions looks.
+NEAR = 6
 
 
 # ---------------------------------------------------------------- shape arithmetic
@@ -65,10 +67,11 @@ def fit_suggestions(hw: tuple, f: tuple, stride: tuple, pad: tuple, max_pad: int
     One stride and one pad for both axes, nearest first (then less padding, then smaller
     stride); "output" is the output size (a pair when height and width differ).
     """
-    top_stride = min(max(max(stride), max(f)) + 2, max(max(hw) + 2 * max_pad, 1))
     found = []
-    for s in range(1, top_stride + 1):
-        for p in range(0, max_pad + 1):
+    # Search a small neighbourhood only: the nearest fits are close, and the cost stays
+    # bounded whatever sizes the user typed.
+    for s in range(max(1, min(stride) - NEAR), max(stride) + NEAR + 1):
+        for p in range(max(0, min(pad) - NEAR), min(max_pad, max(pad) + NEAR) + 1):
             if all(_fits(n, k, s, p) for n, k in zip(hw, f, strict=True)):
                 sizes = [(n + 2 * p - k) // s + 1 for n, k in zip(hw, f, strict=True)]
                 distance = abs(s - stride[0]) + abs(s - stride[1]) + abs(p - pad[0]) + abs(
@@ -147,7 +150,7 @@ def _pair_value(v) -> tuple[int, int]:
     return (int(v), int(v)) if np.ndim(v) == 0 else (int(v[0]), int(v[1]))
 
 
-def _pair(v, op: str, key: str, minimum: int) -> tuple[int, int]:
+def as_pair(v, op: str, key: str, minimum: int) -> tuple[int, int]:
     """An int or a pair of ints, each at least ``minimum``, as a pair."""
     items = (v, v) if not isinstance(v, (tuple, list)) else tuple(v)
     if len(items) != 2 or not all(isinstance(i, (int, np.integer)) and not isinstance(i, bool)
@@ -213,8 +216,8 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, b_shape: tuple | None = None,
     if b_shape is not None and tuple(b_shape) != (k,):
         raise shape_error(f"conv2d: b must have one bias per filter, shape ({k},), "
                           f"got {tuple(b_shape)}")
-    stride = _pair(stride, "conv2d", "stride", 1)
-    pad = _pair(pad, "conv2d", "pad", 0)
+    stride = as_pair(stride, "conv2d", "stride", 1)
+    pad = as_pair(pad, "conv2d", "pad", 0)
     if pad[0] >= fh or pad[1] >= fw:
         raise value_error(f"conv2d: pad {pad[0] if pad[0] == pad[1] else pad} must be smaller "
                           f"than the {fh}x{fw} filter (pad (F-1)/2 keeps the size at stride 1)")
@@ -247,8 +250,8 @@ class PoolGeometry:
 def pool_geometry(op: str, x_shape: tuple, size=2, stride=2) -> PoolGeometry:
     if len(x_shape) not in (3, 4):
         raise shape_error(f"{op}: x must be (N, C, H, W) or (C, H, W), got shape {x_shape}")
-    size = _pair(size, op, "size", 1)
-    stride = _pair(stride, op, "stride", 1)
+    size = as_pair(size, op, "size", 1)
+    stride = as_pair(stride, op, "stride", 1)
     out_hw, formula = check_fit(op, "window", tuple(x_shape[-2:]), size, stride, (0, 0))
     return PoolGeometry(tuple(x_shape), size, stride, tuple(x_shape[-2:]), out_hw, formula)
 

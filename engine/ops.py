@@ -7,14 +7,28 @@ numpy source for the lecture's "flat" code.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from engine.errors import EngineError
 from engine.registry import Context, Op, register, shape_error, unbroadcast, value_error
 
 
 def _fmt(v) -> str:
     v = float(v)
     return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+
+def _check_result_size(op: str, sa: tuple, sb: tuple, limits) -> None:
+    try:
+        shape = np.broadcast_shapes(sa, sb)
+    except ValueError:
+        raise shape_error(f"{op}: shapes {sa} and {sb} cannot be broadcast together") from None
+    size = math.prod(shape)
+    if size > limits.max_input_elements:
+        raise EngineError(f"{op}: the result would have shape {shape}, {size:,} elements, more "
+                          f"than the limit of {limits.max_input_elements:,}", kind="limit")
 
 
 def _scalar_const(c):
@@ -25,6 +39,12 @@ class Elementwise(Op):
     """An op applied elementwise with numpy broadcasting; backward unbroadcasts."""
 
     broadcasts = True
+
+    @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        """Refuse a broadcast that would make too large a result, before making it."""
+        if len(xs) == 2 and (np.ndim(xs[0]) or np.ndim(xs[1])):
+            _check_result_size(cls.name, np.shape(xs[0]), np.shape(xs[1]), limits)
 
 
 # ---------------------------------------------------------------- binary arithmetic
@@ -170,8 +190,19 @@ class Div(Elementwise):
 @register
 class Pow(Elementwise):
     labelled = True
+    check_scalars = True
     name, symbol, inputs = "pow", "^", ("a", "p")
     doc = "a ** p; local gradient p·a^(p-1) (and a^p·ln a for the exponent, where a > 0)."
+
+    @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        super().precheck(xs, params, limits)
+        p = xs[1]
+        biggest = abs(p) if np.ndim(p) == 0 else np.max(np.abs(p), initial=0.0)
+        if not biggest <= limits.max_exponent:
+            shown = _fmt(biggest) if np.isfinite(biggest) else str(biggest)
+            raise EngineError(f"pow: the exponent {shown} is larger than the limit of "
+                              f"{_fmt(limits.max_exponent)}", kind="limit")
 
     @staticmethod
     def forward(ctx, a, p):
@@ -583,6 +614,14 @@ def matmul_backward(a, b, grad):
 class Matmul(Op):
     name, symbol, inputs = "matmul", "@", ("a", "b")
     doc = "Matrix product a @ b; dL/da = upstream @ bᵀ and dL/db = aᵀ @ upstream."
+
+    @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        sa, sb = np.shape(xs[0]), np.shape(xs[1])
+        _check_matmul("matmul", sa, sb)
+        rows = sa[-2] if len(sa) > 1 else 1
+        cols = sb[-1] if len(sb) > 1 else 1
+        _check_result_size("matmul", sa[:-2] + (rows, cols), sb[:-2], limits)
 
     @staticmethod
     def forward(ctx, a, b):

@@ -40,6 +40,10 @@ class Op:
     pattern: str | None = None
     no_grad: tuple[str, ...] = ()
     doc: str = ""
+    # precheck(xs, params, limits), where set, refuses work before it runs (result sizes,
+    # exponents); it is skipped when every input is a scalar unless check_scalars is True.
+    precheck = None
+    check_scalars = False
     labelled = False    # True when label() names the gate after a constant operand ("+1")
     # Names that flat code needs imported besides numpy, as (module, name) pairs.
     code_imports: tuple[tuple[str, str], ...] = ()

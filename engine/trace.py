@@ -118,15 +118,17 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
         ctx = node.ctx = Context()
         xs = [i.value for i in node.inputs]
         try:
-            check = getattr(op, "precheck", None)
-            if check is not None:
-                check(xs, node.params, limits)
-            value = op.forward(ctx, *xs, **node.params)
+            # Scalars cannot blow up a result's size; only some ops check them anyway.
+            if op.precheck is not None and (op.check_scalars or xs[0].ndim or xs[-1].ndim):
+                op.precheck(xs, node.params, limits)
+            value = op.forward(ctx, *xs, **node.params) if node.params else op.forward(ctx, *xs)
         except (EngineError, ArithmeticError, ValueError, TypeError, IndexError,
                 MemoryError) as exc:
             raise _op_error(node, exc) from None
+        if type(value) is not np.float64 and type(value) is not np.ndarray:
+            value = np.asarray(value, dtype=np.float64)
         node.value = value
-        total += np.size(value)
+        total += value.size
         if total > cap:
             raise EngineError(f"the values of the graph hold more than {cap:,} numbers",
                               kind="limit", line=node.line, col=node.col)
