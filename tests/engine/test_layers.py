@@ -12,6 +12,24 @@ from engine.layers import AvgPool2d, Conv2d, MaxPool2d
 from engine.registry import REGISTRY, Context
 
 H = 1e-6
+_rng = np.random.default_rng(11)
+
+# Cases for tests/engine/test_op_gradients.py, which checks every registered op through
+# engine.evaluate: op name -> [(program, inputs, inputs without a gradient)].
+GRADIENT_CASES = {
+    "conv2d": [
+        ("f = conv2d(x, w, b, stride=2, pad=1)",
+         {"x": _rng.standard_normal((2, 3, 7, 5)), "w": _rng.standard_normal((4, 3, 3, 3)),
+          "b": _rng.standard_normal(4)}, ()),
+        ("f = conv2d(x, w, stride=(1, 2), pad=(0, 1))",
+         {"x": _rng.standard_normal((3, 6, 5)), "w": _rng.standard_normal((2, 3, 2, 3))}, ())],
+    "maxpool2d": [
+        ("f = maxpool2d(x)", {"x": _rng.standard_normal((2, 3, 4, 6))}, ()),
+        ("f = maxpool2d(x, size=3, stride=2)", {"x": _rng.standard_normal((2, 7, 5))}, ())],
+    "avgpool2d": [
+        ("f = avgpool2d(x)", {"x": _rng.standard_normal((1, 2, 6, 4))}, ()),
+        ("f = avgpool2d(x, size=(2, 3), stride=1)", {"x": _rng.standard_normal((2, 4, 5))}, ())],
+}
 
 
 # ---------------------------------------------------------------- helpers

@@ -62,6 +62,8 @@ export function parseHash(hash) {
   for (const [name, spec] of Object.entries(FLAGS)) {
     if (params.has(spec.key)) state[name] = params.get(spec.key) === "1";
   }
+  // The input is square unless the link gives a width of its own.
+  if (!params.has(NUMBERS.width.key)) state.width = state.height;
   return state;
 }
 
@@ -71,7 +73,8 @@ export function toHash(state) {
   const defaults = defaultState();
   const all = { ...NUMBERS, ...CHOICES, ...FLAGS };
   for (const [name, spec] of Object.entries(all)) {
-    if (state[name] === defaults[name]) continue;
+    // Width is written only when the input is not square (parseHash copies the height).
+    if (name === "width" ? state.width === state.height : state[name] === defaults[name]) continue;
     const value = typeof state[name] === "boolean" ? (state[name] ? "1" : "0") : state[name];
     parts.push(`${spec.key}=${encodeURIComponent(value)}`);
   }

@@ -67,10 +67,12 @@ export function mountConvView(root) {
   }
 
   async function upload(file) {
+    document.body.dataset.state = "busy";  // decoding comes before the fetch; tests wait on this
     try {
       data.upload = await readUpload(file);
     } catch {
       arithmetic.renderError({ message: `Could not read "${file.name}" as an image.` });
+      document.body.dataset.state = "ready";
       return;
     }
     change({ input: "upload" });
