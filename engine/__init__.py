@@ -6,6 +6,7 @@
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
 """
 from engine import layers, ops  # noqa: F401  (register the gates)
+from engine.conv_explain import conv_explain
 from engine.errors import EngineError
 from engine.examples import EXAMPLES, EXAMPLES_BY_ID
 from engine.inputs import make_input
@@ -13,5 +14,5 @@ from engine.registry import REGISTRY, Context, Op, register
 from engine.settings import DEFAULT_LIMITS, Limits
 from engine.trace import Trace, evaluate
 
-__all__ = ["DEFAULT_LIMITS", "EXAMPLES", "EXAMPLES_BY_ID", "REGISTRY", "Context", "EngineError",
+__all__ = ["DEFAULT_LIMITS", "conv_explain", "EXAMPLES", "EXAMPLES_BY_ID", "REGISTRY", "Context", "EngineError",
            "Limits", "Op", "Trace", "evaluate", "make_input", "register"]
