@@ -14,5 +14,5 @@ from engine.registry import REGISTRY, Context, Op, register
 from engine.settings import DEFAULT_LIMITS, Limits
 from engine.trace import Trace, evaluate
 
-__all__ = ["DEFAULT_LIMITS", "conv_explain", "EXAMPLES", "EXAMPLES_BY_ID", "REGISTRY", "Context", "EngineError",
-           "Limits", "Op", "Trace", "evaluate", "make_input", "register"]
+__all__ = ["DEFAULT_LIMITS", "EXAMPLES", "EXAMPLES_BY_ID", "REGISTRY", "Context", "EngineError",
+           "Limits", "Op", "Trace", "conv_explain", "evaluate", "make_input", "register"]
