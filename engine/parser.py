@@ -73,22 +73,18 @@ class Builder:
             value = make_input(self.given[name], name, self.limits)
         else:
             value = make_input(literal, name, self.limits)
-        node = self.graph.add(Node("input", name=name, line=line, col=col, value=value,
-                                   label=name))
+        node = self.graph.add(Node("input", None, (), None, line, col, name, value))
         self.graph.inputs[name] = node
         self.graph.names[name] = node
         return node
 
     def const(self, value, line: int, col: int) -> Node:
         arr = make_input(value, "constant", self.limits)
-        return self.graph.add(Node("const", line=line, col=col, value=arr,
-                                   label=_const_label(arr)))
+        return self.graph.add(Node("const", None, (), None, line, col, None, arr))
 
     def const_number(self, value: float, line: int, col: int) -> Node:
         """A scalar constant read by the fast path (already a float)."""
-        label = str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
-        return self.graph.add(Node("const", line=line, col=col, value=np.array(value),
-                                   label=label))
+        return self.graph.add(Node("const", None, (), None, line, col, None, np.array(value)))
 
     def name(self, name: str, line: int, col: int) -> Node:
         node = self.graph.names.get(name)
@@ -101,11 +97,7 @@ class Builder:
 
     # ---- gates
     def gate(self, opname: str, args: list[Node], params: dict, line: int, col: int) -> Node:
-        op = REGISTRY[opname]
-        label = op.label([a.value if a.kind == "const" else None for a in args]) \
-            if op.labelled else op.symbol
-        return self.graph.add(Node("op", op=op, inputs=tuple(args), params=params,
-                                   label=label, line=line, col=col))
+        return self.graph.add(Node("op", REGISTRY[opname], tuple(args), params, line, col))
 
     def bind(self, name: str, node: Node, line: int, col: int) -> None:
         _check_name(name, line, col)
@@ -113,13 +105,6 @@ class Builder:
             node.name = name
         self.graph.names[name] = node
         self.graph.last = node
-
-
-def _const_label(arr: np.ndarray) -> str:
-    if arr.ndim == 0:
-        v = float(arr)
-        return str(int(v)) if v.is_integer() and abs(v) < 1e15 else f"{v:.4g}"
-    return "×".join(map(str, arr.shape))
 
 
 def _check_name(name: str, line: int, col: int) -> None:
