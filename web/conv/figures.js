@@ -77,8 +77,9 @@ function renderBackward(host, resp, poolOnly) {
   let plot = figure(host, "Upstream gradient dL/d(output)", "What the layer above sends back (ones or random).", "conv-upstream-heatmaps");
   jobs.push(renderHeatmaps(plot, stack(up, "upstream"), { kind: "grad", size }));
   if (!poolOnly && (resp.relu || resp.pool)) {
-    plot = figure(host, "Gradient at the conv output", "After flowing back through the max pool (router) and the ReLU (a gate that passes or blocks).", "conv-grad-output");
-    jobs.push(renderHeatmaps(plot, stack(resp.grad_output, "dL/d map"), { kind: "grad", size: Math.max(120, Math.min(190, 9 * resp.grad_output[0].length)) }));
+    plot = figure(host, "Gradient at the conv output (before any ReLU)", "After flowing back through the max pool (a router) and the ReLU (a gate that passes the gradient where its input was positive, else blocks it).", "conv-grad-output");
+    const grad = resp.grad_conv_output ?? resp.grad_output;
+    jobs.push(renderHeatmaps(plot, stack(grad, "dL/d map"), { kind: "grad", size: Math.max(120, Math.min(190, 9 * grad[0].length)) }));
   }
   const gx = resp.grad_input;
   plot = figure(host, "Gradient of the input dL/dx", poolOnly ? null : "Every input cell collects weight × upstream from each window it was in.", "conv-grad-input");

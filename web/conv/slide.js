@@ -23,13 +23,14 @@ function glide(f) {
 export function createSlide(host) {
   const title = el("h3", { text: "The filter slides over the input" });
   const explain = el("p", { class: "conv-explain" });
+  const stale = el("p", { class: "conv-stale-note", testid: "conv-slide-off", hidden: true });
   const timelineHost = el("div");
   const gridHost = el("div", { class: "conv-grid-host" });
   const filterHost = el("div", { class: "conv-filter-host", testid: "conv-filter-panel" });
   const terms = el("div", { class: "conv-terms", testid: "conv-terms" });
   const mapsTitle = el("h4", { text: "Activation maps" });
   const mapsHost = el("div");
-  host.append(title, explain, timelineHost,
+  host.append(title, stale, explain, timelineHost,
     el("div", { class: "conv-slide-row" }, [gridHost, filterHost]), terms, mapsTitle, mapsHost);
 
   const grid = createInputGrid(gridHost);
@@ -105,6 +106,13 @@ export function createSlide(host) {
   /** Show a fresh /api/conv answer; the animation starts at step 0. */
   function render(nextResp, maxWidth) {
     resp = nextResp;
+    if (!resp.receptive_fields && !resp.pool) {
+      // No conv layer and no pool: nothing slides.
+      seq = null;
+      disable("Turn on the conv layer or max pooling to see a window slide.");
+      return;
+    }
+    stale.hidden = true;
     const poolOnly = resp.weights.length === 0 && resp.pool;
     const values = poolOnly ? resp.pool.output : resp.output;
     const [count, rows, cols] = [values.length, values[0].length, values[0][0].length];
@@ -129,11 +137,13 @@ export function createSlide(host) {
     onPosition(0);
   }
 
-  /** The layer does not fit: stop and grey out the animation. */
-  function disable() {
+  /** The layer does not fit (or has nothing to slide): stop and grey out the animation. */
+  function disable(why = "The filter does not fit: pick a stride or pad that fits (see above) to see it slide.") {
     timeline.reset(0);
     timeline.setEnabled(false);
     host.classList.add("conv-stale");
+    stale.textContent = why;
+    stale.hidden = false;
   }
 
   function enable() { host.classList.remove("conv-stale"); }

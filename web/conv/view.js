@@ -37,6 +37,7 @@ export function mountConvView(root) {
   const forward = section("Maps", "conv-maps");
   const routing = section("Max pool: routing the gradient back", "conv-pool-routing");
   const backward = section("Backward pass", "conv-backward");
+  routing.node.hidden = true;
   const inputNote = el("p", { class: "conv-input-note", testid: "conv-input-note" });
   const exampleNote = el("p", { class: "conv-example-note", hidden: true });
   const main = el("div", { class: "conv-main" }, [exampleNote, arith.node, inputNote, slide.node, forward.node, routing.node, backward.node]);
