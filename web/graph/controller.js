@@ -1,0 +1,215 @@
+/**
+ * The graph view's conductor: runs the program through POST /api/graph, lays out and
+ * draws the graph, and keeps the editor, timeline, explanation, inspector, tabs, share
+ * menu and presenter mode in step with each other and with the URL hash.
+ */
+import { ApiError, getJSON, postJSON } from "../api.js";
+import { decodeHash, emptyState, graphRequest, writeHash } from "../state.js";
+import { createEditor } from "./editor.js";
+import { explainStep, renderExplanation } from "./explain.js";
+import { createGraphView } from "./graphview.js";
+import { createInspector } from "./inspector.js";
+import { layoutGraph } from "./layout.js";
+import { createPanZoom } from "./panzoom.js";
+import { createPresenter } from "./presenter.js";
+import { copyLink, downloadTrace, exportPNG, exportSVG } from "./share.js";
+import { buildSteps, foldedConstants, stepTitle } from "./steps.js";
+import { createTimeline } from "./timeline.js";
+import { showCode } from "./codetab.js";
+import { showGradcheck } from "./gradcheck.js";
+
+const PRESENTER_FIT = 2.6;
+const NORMAL_FIT = 1.6;
+
+function setPageState(value) {
+  document.body.dataset.state = value;
+}
+
+/** The graph examples of GET /api/examples (conv examples belong to the conv view). */
+function graphExamples(doc) {
+  const list = Array.isArray(doc) ? doc : doc && Array.isArray(doc.examples) ? doc.examples : [];
+  return list.filter((e) => (e.kind || "graph") === "graph");
+}
+
+export function mountGraphView(root, chrome) {
+  const q = (id) => root.querySelector(`[data-testid="${id}"]`) || chrome.querySelector(`[data-testid="${id}"]`);
+  const svg = q("graph");
+  const view = createGraphView(svg, { onSelect: select });
+  const panzoom = createPanZoom(svg, view.viewport);
+  const editor = createEditor(root.querySelector(".sidebar"), { onRun: runEditor, onExample: loadExample });
+  const timeline = createTimeline(root.querySelector(".timeline"), { onStep: showStep });
+  const explanation = q("explanation");
+  const inspector = createInspector(q("inspector"));
+  const presenter = createPresenter(q("presenter"), { onChange: onPresenter });
+  const tabs = [...root.querySelectorAll(".panel-tabs [data-panel]")];
+
+  let state = emptyState();
+  let trace = null;
+  let model = null;
+  let selected = null;
+  let runId = 0;
+  let extras = {};  // option name -> Promise of the trace fetched with that option
+  let examples = [];
+  let symbols = {};  // op name -> plain symbol, from the registry (GET /api/ops)
+
+  function showStep(s, { animate = false } = {}) {
+    if (!model) return;
+    view.show(s, { animate });
+    renderExplanation(explanation, explainStep(model, s));
+    if (selected) inspector.show(model, selected, s);
+    state = { ...state, step: s };
+    writeHash(state);
+    setPageState("ready");
+  }
+
+  function select(id) {
+    selected = id;
+    view.select(id);
+    openPanel("inspector");
+    inspector.show(model, id, timeline.step());
+  }
+
+  /** Evaluate a state on the server and draw it; on a mistake keep the old graph, dimmed. */
+  async function run(next, step = 0) {
+    const mine = ++runId;
+    setPageState("busy");
+    editor.clearError();
+    let answer;
+    try {
+      answer = await postJSON("/api/graph", graphRequest(next));
+    } catch (err) {
+      if (mine !== runId) return;
+      const api = err instanceof ApiError;
+      editor.showError(api ? err.message : String(err.message || err), api ? err.line : null, api ? err.col : null);
+      root.classList.toggle("stale", view.hasGraph());
+      setPageState("ready");
+      return;
+    }
+    if (mine !== runId) return;
+    root.classList.remove("stale");
+    trace = answer;
+    state = { ...next, step };
+    extras = {};
+    const t0 = performance.now();
+    const hidden = foldedConstants(trace, symbols);
+    model = buildSteps(trace, hidden);
+    view.render(trace, layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id))), model);
+    panzoom.fit(view.size());
+    selected = null;
+    inspector.empty();
+    refreshOpenTab();
+    timeline.reset(model.last, (s) => stepTitle(model, s), Math.min(step, model.last));
+    svg.dataset.renderMs = (performance.now() - t0).toFixed(1);
+    svg.dataset.nodes = String(trace.nodes.length);
+    root.querySelector(".warnings").textContent = (trace.warnings || []).join(" ");
+  }
+
+  function runEditor() {
+    const read = editor.read();
+    if (read.error) {
+      editor.showError(read.error);
+      return;
+    }
+    run({ ...read, step: 0 });
+  }
+
+  function loadExample(ex) {
+    const next = { program: ex.expression, inputs: ex.inputs || {}, output: ex.output || null,
+      upstream: ex.upstream ?? null, example: ex.id, step: 0 };
+    editor.load(next, ex);
+    run(next);
+  }
+
+  /** Fetch the trace again with one extra option (code, gradcheck), once per graph. */
+  function withOption(option) {
+    if (!extras[option]) extras[option] = postJSON("/api/graph", graphRequest(state, { [option]: true }));
+    return extras[option];
+  }
+
+  function openPanel(name) {
+    for (const tab of tabs) {
+      const on = tab.dataset.panel === name;
+      tab.classList.toggle("active", on);
+      tab.setAttribute("aria-selected", String(on));
+      root.querySelector(`[data-panel-body="${tab.dataset.panel}"]`).hidden = !on;
+    }
+    refreshOpenTab();
+  }
+
+  function refreshOpenTab() {
+    if (!trace) return;
+    const open = tabs.find((t) => t.classList.contains("active"));
+    const name = open ? open.dataset.panel : "inspector";
+    if (name === "code") showCode(q("code-tab"), () => withOption("code"));
+    if (name === "gradcheck") showGradcheck(q("gradcheck-tab"), () => withOption("gradcheck"));
+  }
+
+  function onPresenter(on) {
+    panzoom.setMaxFitScale(on ? PRESENTER_FIT : NORMAL_FIT);
+    requestAnimationFrame(() => panzoom.fit(view.size()));
+  }
+
+  function onKey(ev) {
+    if (!root.isConnected || root.hidden) return;
+    if (timeline.onKey(ev)) return;
+    if (ev.ctrlKey || ev.metaKey || ev.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(ev.target.tagName)) return;
+    const keys = {
+      p: () => presenter.toggle(), P: () => presenter.toggle(), Escape: () => presenter.leave(),
+      f: () => panzoom.fit(view.size()), "+": () => panzoom.zoomBy(1.25), "=": () => panzoom.zoomBy(1.25),
+      "-": () => panzoom.zoomBy(0.8),
+    };
+    if (keys[ev.key]) {
+      ev.preventDefault();
+      keys[ev.key]();
+    }
+  }
+
+  function wireChrome() {
+    for (const tab of tabs) tab.addEventListener("click", () => openPanel(tab.dataset.panel));
+    q("zoom-in").addEventListener("click", () => panzoom.zoomBy(1.25));
+    q("zoom-out").addEventListener("click", () => panzoom.zoomBy(0.8));
+    q("zoom-fit").addEventListener("click", () => panzoom.fit(view.size()));
+    q("copy-link").addEventListener("click", () => copyLink(q("share-box"), q("share-link"), q("share-status")));
+    q("share-close").addEventListener("click", () => { q("share-box").hidden = true; });
+    q("export-svg").addEventListener("click", () => view.hasGraph() && exportSVG(view.exportSVG()));
+    q("export-png").addEventListener("click", () => view.hasGraph() && exportPNG(view.exportSVG(), view.size()).catch(() => {}));
+    q("export-trace").addEventListener("click", () => trace && downloadTrace(trace));
+    document.addEventListener("keydown", onKey);
+    window.addEventListener("resize", () => panzoom.fit(view.size()));
+    svg.addEventListener("click", () => { if (selected) { selected = null; view.select(null); } });
+  }
+
+  /** A link (or a pasted hash) names a graph: load it unless it is the one shown. */
+  function openHash() {
+    const linked = decodeHash(location.hash);
+    if (!linked) return false;
+    const same = trace && linked.program === state.program &&
+      JSON.stringify(linked.inputs) === JSON.stringify(state.inputs) &&
+      linked.output === state.output && JSON.stringify(linked.upstream) === JSON.stringify(state.upstream);
+    if (same) {
+      timeline.go(linked.step);
+      return true;
+    }
+    editor.load(linked, examples.find((e) => e.id === linked.example) || null);
+    run(linked, linked.step);
+    return true;
+  }
+
+  async function start() {
+    setPageState("busy");
+    wireChrome();
+    const [exampleDoc, ops] = await Promise.allSettled([getJSON("/api/examples"), getJSON("/api/ops")]);
+    if (ops.status === "fulfilled" && Array.isArray(ops.value)) {
+      for (const op of ops.value) symbols[op.name] = op.symbol;
+    }
+    examples = exampleDoc.status === "fulfilled" ? graphExamples(exampleDoc.value) : [];
+    if (exampleDoc.status === "rejected") editor.showError(`Could not load the examples: ${exampleDoc.reason.message}`);
+    editor.setExamples(examples);
+    if (openHash()) return;
+    if (examples.length) loadExample(examples[0]);
+    else setPageState("ready");
+  }
+
+  start();
+  return { openHash, fit: () => panzoom.fit(view.size()) };
+}

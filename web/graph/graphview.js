@@ -1,0 +1,324 @@
+/**
+ * The graph itself: draws the laid-out DAG in SVG the way the lecture does (inputs left,
+ * gates as circles with their symbol, forward values in green above each edge, gradients
+ * in red below) and shows any timeline step: which values and gradients are known, which
+ * gate is working, and the gradient travelling back along the edges.
+ */
+import { SIZES, TIMING } from "../config.js";
+import { allIntegers, shapeText, shortValue, sumText } from "./format.js";
+import { edgeKey, partsAt } from "./steps.js";
+import { GRAPH_CSS } from "./svgstyle.js";
+
+const SVG_NS = "http://www.w3.org/2000/svg";
+const SLOT_SPREAD = 14;  // vertical distance between the entry points of a gate's inputs
+
+function el(tag, attrs = {}, parent = null) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v != null) e.setAttribute(k, v);
+  if (parent) parent.append(e);
+  return e;
+}
+
+function arrowMarker(defs, id, colour) {
+  const m = el("marker", { id, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7,
+    markerHeight: 7, orient: "auto-start-reverse", markerUnits: "userSpaceOnUse" }, defs);
+  m.setAttribute("markerWidth", 9);
+  m.setAttribute("markerHeight", 9);
+  el("path", { d: "M0,0 L10,5 L0,10 z", fill: colour }, m);
+}
+
+/** Half the width of a node as drawn (circle radius, or half a pill). */
+function halfWidth(node) {
+  if (node.kind === "op") return SIZES.gateRadius;
+  return pillWidth(node) / 2;
+}
+
+function pillText(node) {
+  if (node.kind === "const") return shortValue(node.value, node.shape, allIntegers(node.value));
+  return node.name || node.id;
+}
+
+function pillWidth(node) {
+  return Math.max(44, pillText(node).length * 9 + 22);
+}
+
+/** Where an edge leaves its source: the right side, shifted for parallel edges. */
+function exitPoint(node, pos, dy) {
+  if (node.kind !== "op") return { x: pos.x + halfWidth(node), y: pos.y + dy };
+  const r = SIZES.gateRadius;
+  const d = Math.max(-r * 0.8, Math.min(r * 0.8, dy));
+  return { x: pos.x + Math.sqrt(r * r - d * d), y: pos.y + d };
+}
+
+/** Where an edge enters its gate: the left side, one point per input slot. */
+function entryPoint(pos, port, ports) {
+  const r = SIZES.gateRadius;
+  const dy = Math.max(-r * 0.75, Math.min(r * 0.75, (port - (ports - 1) / 2) * SLOT_SPREAD));
+  return { x: pos.x - Math.sqrt(r * r - dy * dy) - 1, y: pos.y + dy };
+}
+
+/**
+ * The path of an edge: a straight line between neighbouring layers (as the lecture draws
+ * them); through the bends of a long edge a Catmull-Rom curve, which stays straight where
+ * the bends are in line and never overshoots far.
+ */
+function edgePath(points) {
+  const p = (q) => `${q.x.toFixed(1)},${q.y.toFixed(1)}`;
+  if (points.length === 2) return `M${p(points[0])} L${p(points[1])}`;
+  let d = `M${p(points[0])}`;
+  for (let i = 0; i + 1 < points.length; i++) {
+    const a = points[Math.max(0, i - 1)];
+    const b = points[i];
+    const c = points[i + 1];
+    const e = points[Math.min(points.length - 1, i + 2)];
+    const c1 = { x: b.x + (c.x - a.x) / 6, y: b.y + (c.y - a.y) / 6 };
+    const c2 = { x: c.x - (e.x - b.x) / 6, y: c.y - (e.y - b.y) / 6 };
+    d += ` C${p(c1)} ${p(c2)} ${p(c)}`;
+  }
+  return d;
+}
+
+function symbolClass(label) {
+  if (label.length > 5) return "symbol longer";
+  if (label.length > 3) return "symbol long";
+  return "symbol";
+}
+
+export function createGraphView(svg, { onSelect } = {}) {
+  let drawn = null;  // {trace, layout, nodeEls: Map, edges: [...], stub, integers}
+  let selected = null;
+
+  svg.replaceChildren();
+  el("style", {}, svg).textContent = GRAPH_CSS;
+  const defs = el("defs", {}, svg);
+  arrowMarker(defs, "arrow", "#8c959f");
+  arrowMarker(defs, "arrow-fwd", "#1a7f37");
+  arrowMarker(defs, "arrow-bwd", "#cf222e");
+  const viewport = el("g", { class: "viewport" }, svg);
+  const edgeLayer = el("g", { class: "edges" }, viewport);
+  const nodeLayer = el("g", { class: "nodes" }, viewport);
+  const labelLayer = el("g", { class: "edge-labels" }, viewport);
+  const travelLayer = el("g", { class: "travels" }, viewport);
+
+  function drawNode(node, pos) {
+    const g = el("g", { class: `node kind-${node.kind}`, transform: `translate(${pos.x},${pos.y})`,
+      "data-node-id": node.id, "data-op": node.op || node.kind, "data-node-name": node.name || null,
+      "data-kind": node.kind }, nodeLayer);
+    el("title", {}, g).textContent = `${node.name ? node.name + ": " : ""}${node.op || node.kind}` +
+      (node.shape && node.shape.length ? ` (${shapeText(node.shape)})` : "");
+    let below = 0;
+    if (node.kind === "op") {
+      const r = SIZES.gateRadius;
+      el("circle", { class: "gate", r }, g);
+      el("text", { class: symbolClass(node.label) }, g).textContent = node.label;
+      if (node.name) el("text", { class: "name", y: -r - 9 }, g).textContent = node.name;
+      below = r;
+    } else {
+      const w = pillWidth(node);
+      const h = SIZES.pillHeight;
+      el("rect", { class: "pill", x: -w / 2, y: -h / 2, width: w, height: h, rx: h / 2 }, g);
+      el("text", { class: "pill-text" }, g).textContent = pillText(node);
+      below = h / 2;
+    }
+    if (node.shape && node.shape.length) {
+      below += 15;
+      el("text", { class: "shape", y: below }, g).textContent = shapeText(node.shape);
+    }
+    // a copied input's sum goes left of its pill (nothing is drawn there); a gate's below it
+    const sum = node.kind === "op"
+      ? el("text", { class: "sum hidden", y: below + 18 }, g)
+      : el("text", { class: "sum hidden", x: -halfWidth(node) - 8, y: 5, "text-anchor": "end" }, g);
+    g.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      if (onSelect) onSelect(node.id);
+    });
+    return { g, sum, node };
+  }
+
+  function drawEdge(edge, nodes, positions, id, fanOut) {
+    const src = nodes.get(edge.from);
+    const spread = (edge.parallel - (edge.parallelCount - 1) / 2) * SIZES.parallelGap;
+    const start = exitPoint(src, positions.get(edge.from), edge.parallelCount > 1 ? spread * 0.5 : 0);
+    const end = entryPoint(positions.get(edge.to), edge.port, edge.ports);
+    const mids = edge.points.slice(1, -1).map((p) => ({ x: p.x, y: p.y + (edge.parallelCount > 1 ? spread : 0) }));
+    const points = [start, ...mids, end];
+    const path = el("path", { class: "edge", id, d: edgePath(points) }, edgeLayer);
+    // Labels sit where neighbouring edges are furthest apart: near the source where edges
+    // converge on a gate, nearer the target where they fan out of a copied value.
+    const t = fanOut.get(edge.from) > 1 ? 0.62 : 0.45;
+    const a = points[0];
+    const b = points[1];
+    const at = { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
+    const val = el("text", { class: "val hidden", x: at.x, y: at.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
+    const grad = el("text", { class: "grad hidden", x: at.x, y: at.y + SIZES.labelOffset, "text-anchor": "middle",
+      "dominant-baseline": "hanging" }, labelLayer);
+    return { ...edge, key: edgeKey(edge.from, edge.to, edge.slot), path, val, grad };
+  }
+
+  function drawStub(output, pos) {
+    const start = exitPoint(output, pos, 0);
+    const end = { x: start.x + SIZES.outputStub - 20, y: start.y };
+    const path = el("path", { class: "edge stub", id: "edge-out", d: edgePath([start, end]) }, edgeLayer);
+    const mid = { x: (start.x + end.x) / 2, y: start.y };
+    const val = el("text", { class: "val hidden", x: mid.x, y: mid.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
+    const grad = el("text", { class: "grad hidden", x: mid.x, y: mid.y + SIZES.labelOffset, "text-anchor": "middle",
+      "dominant-baseline": "hanging" }, labelLayer);
+    return { path, val, grad };
+  }
+
+  /** Draw a new graph (all labels hidden until show() is called). */
+  function render(trace, layout, model) {
+    for (const layer of [edgeLayer, nodeLayer, labelLayer, travelLayer]) layer.replaceChildren();
+    const nodes = model.nodes;
+    const nodeEls = new Map();
+    for (const node of trace.nodes) {
+      if (!model.hidden.has(node.id)) nodeEls.set(node.id, drawNode(node, layout.nodes.get(node.id)));
+    }
+    const fanOut = new Map();
+    for (const e of layout.edges) fanOut.set(e.from, (fanOut.get(e.from) || 0) + 1);
+    const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut));
+    const stub = drawStub(model.output, layout.nodes.get(model.output.id));
+    const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
+    const edgesInto = new Map();
+    for (const e of edges) {
+      if (!edgesInto.has(e.to)) edgesInto.set(e.to, []);
+      edgesInto.get(e.to).push(e);
+    }
+    drawn = { trace, layout, model, nodeEls, edges, edgesInto, stub, integers, step: -1 };
+    selected = null;
+  }
+
+  function label(v, shape) {
+    return shortValue(v, shape, drawn.integers);
+  }
+
+  function setText(textEl, text, visible) {
+    textEl.classList.toggle("hidden", !visible);
+    if (visible && textEl.textContent !== text) textEl.textContent = text;
+  }
+
+  function showNode(id, s) {
+    const { model, nodeEls } = drawn;
+    const { g, sum, node } = nodeEls.get(id);
+    const hasValue = (model.valueStep.get(id) ?? Infinity) <= s;
+    const hasGrad = node.grad != null && (model.gradStep.get(id) ?? Infinity) <= s;
+    g.classList.toggle("pending", !hasValue);
+    g.classList.toggle("has-grad", hasGrad);
+    if (hasValue) g.dataset.value = JSON.stringify(node.value);
+    else delete g.dataset.value;
+    if (hasGrad) g.dataset.grad = JSON.stringify(node.grad);
+    else delete g.dataset.grad;
+    const text = sumText(partsAt(model, node, s), hasGrad ? node.grad : null);
+    setText(sum, text || "", text !== null);
+    sum.classList.toggle("partial", !hasGrad);
+  }
+
+  function showEdge(e, s) {
+    const { model } = drawn;
+    const src = model.nodes.get(e.from);
+    const hasValue = (model.valueStep.get(e.from) ?? Infinity) <= s;
+    const hasGrad = (model.edgeGradStep.get(e.key) ?? Infinity) <= s;
+    setText(e.val, label(src.value, src.shape), hasValue);
+    setText(e.grad, hasGrad ? label(model.edgeGrad.get(e.key), src.shape) : "", hasGrad);
+    e.path.classList.remove("active-fwd", "active-bwd");
+  }
+
+  function showStub(s) {
+    const { model, stub } = drawn;
+    const out = model.output;
+    setText(stub.val, label(out.value, out.shape), (model.valueStep.get(out.id) ?? Infinity) <= s);
+    const hasGrad = out.grad != null && (model.gradStep.get(out.id) ?? Infinity) <= s;
+    setText(stub.grad, hasGrad ? label(out.grad, out.shape) : "", hasGrad);
+    stub.path.classList.remove("active-bwd");
+  }
+
+  /** A dot carrying a number along an edge; backward dots travel from the gate to its input. */
+  function travel(e, text, backward) {
+    const g = el("g", { class: backward ? "travel" : "travel fwd" }, travelLayer);
+    const width = Math.max(20, text.length * 7 + 10);
+    el("rect", { x: -width / 2, y: -9, width, height: 18, rx: 9, fill: backward ? "#cf222e" : "#1a7f37" }, g);
+    el("text", {}, g).textContent = text;
+    const motion = el("animateMotion", { dur: `${TIMING.travelMs}ms`, fill: "freeze",
+      keyPoints: backward ? "1;0" : "0;1", keyTimes: "0;1", calcMode: "linear", begin: "indefinite" }, g);
+    el("mpath", { href: `#${e.path.id}` }, motion);
+    motion.beginElement();
+    setTimeout(() => g.remove(), TIMING.travelMs + 50);
+  }
+
+  function highlightCurrent(s, animate) {
+    const { model, nodeEls, edgesInto } = drawn;
+    for (const { g } of nodeEls.values()) g.classList.remove("current-fwd", "current-bwd");
+    travelLayer.replaceChildren();
+    const step = model.steps[s];
+    if (!step || step.kind === "start") return;
+    const backward = step.kind !== "forward";
+    const current = nodeEls.get(step.node);
+    current.g.classList.add(backward ? "current-bwd" : "current-fwd");
+    if (step.kind === "seed") {
+      drawn.stub.path.classList.add("active-bwd");
+      if (animate) drawn.stub.grad.classList.add("arrive");
+      return;
+    }
+    for (const e of edgesInto.get(step.node) || []) {
+      e.path.classList.add(backward ? "active-bwd" : "active-fwd");
+      const labelEl = backward ? e.grad : e.val;
+      if (!animate) continue;
+      if (backward && !labelEl.classList.contains("hidden")) {
+        labelEl.classList.remove("arrive");
+        labelEl.style.animationDelay = `${TIMING.travelMs * 0.7}ms`;
+        labelEl.getBoundingClientRect();
+        labelEl.classList.add("arrive");
+        travel(e, labelEl.textContent, true);
+      }
+      if (!backward) travel(e, e.val.textContent, false);
+    }
+  }
+
+  /** Show the graph as it is after step s; animate when the user stepped forward by one. */
+  function show(s, { animate = false } = {}) {
+    if (!drawn) return;
+    for (const e of drawn.edges) {
+      e.grad.classList.remove("arrive");
+      e.grad.style.animationDelay = "";
+    }
+    drawn.stub.grad.classList.remove("arrive");
+    for (const id of drawn.nodeEls.keys()) showNode(id, s);
+    for (const e of drawn.edges) showEdge(e, s);
+    showStub(s);
+    highlightCurrent(s, animate);
+    drawn.step = s;
+  }
+
+  function select(id) {
+    if (!drawn) return;
+    if (selected && drawn.nodeEls.has(selected)) drawn.nodeEls.get(selected).g.classList.remove("selected");
+    selected = id;
+    if (id && drawn.nodeEls.has(id)) drawn.nodeEls.get(id).g.classList.add("selected");
+  }
+
+  /** The drawing as a standalone SVG document (current step, no pan/zoom, no animation). */
+  function exportSVG() {
+    const copy = svg.cloneNode(true);
+    const { width, height } = drawn.layout;
+    copy.setAttribute("xmlns", SVG_NS);
+    copy.setAttribute("width", Math.ceil(width));
+    copy.setAttribute("height", Math.ceil(height));
+    copy.setAttribute("viewBox", `0 0 ${Math.ceil(width)} ${Math.ceil(height)}`);
+    copy.removeAttribute("class");
+    copy.removeAttribute("style");
+    copy.querySelector(".viewport").removeAttribute("transform");
+    copy.querySelector(".travels").replaceChildren();
+    const bg = document.createElementNS(SVG_NS, "rect");
+    bg.setAttribute("width", "100%");
+    bg.setAttribute("height", "100%");
+    bg.setAttribute("fill", "#ffffff");
+    copy.insertBefore(bg, copy.querySelector(".viewport"));
+    return new XMLSerializer().serializeToString(copy);
+  }
+
+  return {
+    render, show, select, exportSVG, viewport,
+    size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
+    hasGraph: () => drawn !== null,
+  };
+}

@@ -1,0 +1,287 @@
+/**
+ * Layered left-to-right layout of the computational graph (Sugiyama style).
+ *
+ * Why our own and not a library: the lecture's drawing has a fixed shape (inputs in the
+ * first column, each gate one column right of its latest input, edges that carry labels
+ * above and below), the graphs are small (up to a few hundred gates), and a plain ES
+ * module is needed with no build step. dagre is unmaintained and ships as a CommonJS
+ * bundle; ELK is a large worker bundle. The textbook method fits in one readable file:
+ *   1. layers by longest path from the inputs (constants sit just left of their gate),
+ *   2. dummy vertices where an edge spans several layers, so edges route between nodes,
+ *   3. crossing reduction by barycentre sweeps, keeping the best order seen,
+ *   4. vertical positions pulled towards neighbours, with a minimum gap kept exactly by
+ *      isotonic regression (pool adjacent violators), so nothing overlaps.
+ *
+ * Input: the API's node list (id, kind, inputs). Output: positions and edge routes in
+ * SVG user units (see layoutGraph).
+ */
+import { SIZES } from "../config.js";
+
+const SWEEPS = 12;
+const PLACEMENT_PASSES = 10;
+
+/** Layer of every node: inputs at 0, a gate right of its latest input, constants next to their first gate. */
+function assignLayers(nodes, index, consumers) {
+  const layer = new Array(nodes.length).fill(0);
+  for (const i of topologicalOrder(nodes, index)) {
+    const node = nodes[i];
+    if (node.kind === "op" && node.inputs.length) {
+      layer[i] = 1 + Math.max(...node.inputs.map((id) => layer[index.get(id)]));
+    }
+  }
+  nodes.forEach((node, i) => {
+    if (node.kind === "const" && consumers[i].length) {
+      layer[i] = Math.max(0, Math.min(...consumers[i].map((c) => layer[c])) - 1);
+    }
+  });
+  return layer;
+}
+
+/** Indices in an order where every node comes after its inputs (Kahn's algorithm). */
+function topologicalOrder(nodes, index) {
+  const pending = nodes.map((n) => n.inputs.length);
+  const users = nodes.map(() => []);
+  nodes.forEach((n, i) => n.inputs.forEach((id) => users[index.get(id)].push(i)));
+  const queue = nodes.map((_, i) => i).filter((i) => pending[i] === 0);
+  for (let k = 0; k < queue.length; k++) {
+    for (const u of users[queue[k]]) if (--pending[u] === 0) queue.push(u);
+  }
+  return queue;
+}
+
+/** Rank of each node in a depth-first walk from the sinks, inputs visited in slot order. */
+function depthFirstRanks(nodes, index, consumers) {
+  const rank = new Array(nodes.length).fill(-1);
+  let next = 0;
+  const visit = (start) => {
+    const stack = [[start, 0]];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const [i, k] = top;
+      const ins = nodes[i].inputs;
+      if (k < ins.length) {
+        top[1] += 1;
+        const j = index.get(ins[k]);
+        if (rank[j] < 0 && !stack.some((s) => s[0] === j)) stack.push([j, 0]);
+      } else {
+        stack.pop();
+        if (rank[i] < 0) rank[i] = next++;
+      }
+    }
+  };
+  nodes.forEach((_, i) => { if (!consumers[i].length) visit(i); });
+  nodes.forEach((_, i) => { if (rank[i] < 0) visit(i); });
+  return rank;
+}
+
+/**
+ * The layered graph: real vertices plus dummies on long edges.
+ * Returns {verts: [{node|null, layer, rank}], links: [{a, b, bias}], chains: per edge the vertex path}.
+ */
+function buildLayered(nodes, index, layer, rank) {
+  const verts = nodes.map((node, i) => ({ node, layer: layer[i], rank: rank[i] }));
+  const links = [];
+  const chains = [];
+  nodes.forEach((node, t) => {
+    const arity = node.inputs.length;
+    node.inputs.forEach((id, port) => {
+      const slot = node.slots[port];
+      const s = index.get(id);
+      const chain = [s];
+      for (let l = layer[s] + 1; l < layer[t]; l++) {
+        verts.push({ node: null, layer: l, rank: rank[t] - 0.5 + port * 0.01 });
+        chain.push(verts.length - 1);
+      }
+      chain.push(t);
+      // bias: where on the target the edge enters, so inputs keep the gate's slot order
+      const bias = arity > 1 ? (port - (arity - 1) / 2) * 0.3 : 0;
+      for (let k = 0; k + 1 < chain.length; k++) {
+        links.push({ a: chain[k], b: chain[k + 1], bias: k + 2 === chain.length ? bias : 0 });
+      }
+      chains.push({ from: id, to: node.id, slot, port, ports: arity, verts: chain });
+    });
+  });
+  return { verts, links, chains };
+}
+
+/** Crossings between two adjacent layers, counted as inversions with a Fenwick tree. */
+function countCrossings(pairs, size) {
+  pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
+  const tree = new Array(size + 1).fill(0);
+  let crossings = 0;
+  let seen = 0;
+  for (const [, b] of pairs) {
+    let le = 0;
+    for (let i = b + 1; i > 0; i -= i & -i) le += tree[i];
+    crossings += seen - le;
+    for (let i = b + 1; i <= size; i += i & -i) tree[i] += 1;
+    seen += 1;
+  }
+  return crossings;
+}
+
+function totalCrossings(layers, pos, down) {
+  let total = 0;
+  for (let l = 0; l + 1 < layers.length; l++) {
+    const pairs = [];
+    for (const a of layers[l]) for (const { b } of down[a]) pairs.push([pos[a], pos[b]]);
+    total += countCrossings(pairs, layers[l + 1].length);
+  }
+  return total;
+}
+
+/** Reorder one layer by the mean position of each vertex's neighbours in the reference layer. */
+function sortByBarycentre(layerVerts, pos, neighbours) {
+  const key = new Map();
+  for (const v of layerVerts) {
+    const ns = neighbours[v];
+    key.set(v, ns.length ? ns.reduce((s, n) => s + pos[n.v] + n.bias, 0) / ns.length : pos[v]);
+  }
+  layerVerts.sort((a, b) => key.get(a) - key.get(b) || pos[a] - pos[b]);
+  layerVerts.forEach((v, i) => { pos[v] = i; });
+}
+
+/** Crossing reduction: alternate downward and upward sweeps, keep the best order seen. */
+function orderLayers(verts, links) {
+  const depth = Math.max(0, ...verts.map((v) => v.layer)) + 1;
+  const layers = Array.from({ length: depth }, () => []);
+  verts.forEach((v, i) => layers[v.layer].push(i));
+  const up = verts.map(() => []);
+  const down = verts.map(() => []);
+  for (const { a, b, bias } of links) {
+    up[b].push({ v: a, bias: 0 });
+    down[a].push({ b, v: b, bias });
+  }
+  const pos = new Array(verts.length);
+  for (const layer of layers) {
+    layer.sort((a, b) => verts[a].rank - verts[b].rank);
+    layer.forEach((v, i) => { pos[v] = i; });
+  }
+  let best = totalCrossings(layers, pos, down);
+  let bestLayers = layers.map((l) => l.slice());
+  for (let sweep = 0; sweep < SWEEPS && best > 0; sweep++) {
+    if (sweep % 2 === 0) {
+      for (let l = 1; l < depth; l++) sortByBarycentre(layers[l], pos, up);
+    } else {
+      for (let l = depth - 2; l >= 0; l--) sortByBarycentre(layers[l], pos, down);
+    }
+    const crossings = totalCrossings(layers, pos, down);
+    if (crossings < best) {
+      best = crossings;
+      bestLayers = layers.map((l) => l.slice());
+    }
+  }
+  bestLayers.forEach((layer) => layer.forEach((v, i) => { pos[v] = i; }));
+  return { layers: bestLayers, up, down, crossings: best };
+}
+
+/**
+ * Least-squares positions for one ordered layer, keeping minimum gaps: positions
+ * y_i = z_i + off_i with z non-decreasing (pool adjacent violators on the targets).
+ */
+function placeWithGaps(targets, gaps) {
+  const off = [0];
+  for (let i = 1; i < targets.length; i++) off.push(off[i - 1] + gaps[i - 1]);
+  const blocks = [];
+  targets.forEach((t, i) => {
+    blocks.push({ sum: t - off[i], count: 1 });
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1];
+      const a = blocks[blocks.length - 2];
+      if (a.sum / a.count <= b.sum / b.count) break;
+      a.sum += b.sum;
+      a.count += b.count;
+      blocks.pop();
+    }
+  });
+  const y = [];
+  for (const b of blocks) for (let k = 0; k < b.count; k++) y.push(b.sum / b.count + off[y.length]);
+  return y;
+}
+
+function vertexHeight(vert) {
+  return vert.node ? SIZES.rowGap : SIZES.dummyGap;
+}
+
+/** Vertical positions: start packed, then pull each vertex towards its neighbours. */
+function placeVertically(verts, layers, up, down) {
+  const y = new Array(verts.length).fill(0);
+  const gapsOf = (layer) => layer.slice(1).map((v, i) =>
+    (vertexHeight(verts[layer[i]]) + vertexHeight(verts[v])) / 2);
+  for (const layer of layers) {
+    const ys = placeWithGaps(layer.map(() => 0), gapsOf(layer));
+    layer.forEach((v, i) => { y[v] = ys[i]; });
+  }
+  const mean = (list, own) => (list.length ? list.reduce((s, n) => s + y[n.v], 0) / list.length : own);
+  for (let pass = 0; pass < PLACEMENT_PASSES; pass++) {
+    const order = pass % 2 === 0 ? layers : layers.slice().reverse();
+    for (const layer of order) {
+      const targets = layer.map((v) => {
+        const ns = pass % 3 === 2 ? up[v].concat(down[v]) : pass % 2 === 0 ? up[v] : down[v];
+        return mean(ns, y[v]);
+      });
+      const ys = placeWithGaps(targets, gapsOf(layer));
+      layer.forEach((v, i) => { y[v] = ys[i]; });
+    }
+  }
+  return y;
+}
+
+/** Nodes with only the inputs that are drawn; `slots` keeps each one's index in the API's list. */
+function visibleInputs(nodes) {
+  const ids = new Set(nodes.map((n) => n.id));
+  return nodes.map((n) => {
+    const slots = [];
+    n.inputs.forEach((id, k) => { if (ids.has(id)) slots.push(k); });
+    return { id: n.id, kind: n.kind, inputs: slots.map((k) => n.inputs[k]), slots };
+  });
+}
+
+/**
+ * Lay out the graph (nodes left out of the list are not drawn, nor their edges).
+ * @param {Array} nodes  API nodes: {id, kind, inputs}
+ * @returns {{nodes: Map<string, {x, y, layer}>, edges: Array<{from, to, slot, port, ports, parallel, parallelCount, points}>,
+ *            width: number, height: number, layers: number, crossings: number}}
+ */
+export function layoutGraph(allNodes) {
+  const nodes = visibleInputs(allNodes);
+  const index = new Map(nodes.map((n, i) => [n.id, i]));
+  const consumers = nodes.map(() => []);
+  nodes.forEach((n, i) => n.inputs.forEach((id) => consumers[index.get(id)].push(i)));
+  const layer = assignLayers(nodes, index, consumers);
+  const rank = depthFirstRanks(nodes, index, consumers);
+  const { verts, links, chains } = buildLayered(nodes, index, layer, rank);
+  const { layers, up, down, crossings } = orderLayers(verts, links);
+  const y = placeVertically(verts, layers, up, down);
+
+  const top = Math.min(0, ...verts.map((v, i) => y[i] - vertexHeight(v) / 2));
+  const bottom = Math.max(0, ...verts.map((v, i) => y[i] + vertexHeight(v) / 2));
+  // the first column (input pills, wider than gates) gets a little more room
+  const xOf = (l) => SIZES.margin + SIZES.layerGap / 2 + l * SIZES.layerGap + (l > 0 ? SIZES.inputGap : 0);
+  const yOf = (i) => SIZES.margin + y[i] - top;
+
+  const positions = new Map();
+  nodes.forEach((n, i) => positions.set(n.id, { x: xOf(layer[i]), y: yOf(i), layer: layer[i] }));
+
+  const groups = new Map();
+  for (const c of chains) {
+    const key = `${c.from}->${c.to}`;
+    groups.set(key, (groups.get(key) || 0) + 1);
+  }
+  const seen = new Map();
+  const edges = chains.map((c) => {
+    const key = `${c.from}->${c.to}`;
+    const k = seen.get(key) || 0;
+    seen.set(key, k + 1);
+    return {
+      from: c.from, to: c.to, slot: c.slot, port: c.port, ports: c.ports, parallel: k, parallelCount: groups.get(key),
+      points: c.verts.map((v) => ({ x: xOf(verts[v].layer), y: yOf(v) })),
+    };
+  });
+  const depth = layers.length;
+  return {
+    nodes: positions, edges, crossings, layers: depth,
+    width: xOf(depth - 1) + SIZES.layerGap / 2 + SIZES.outputStub + SIZES.margin,
+    height: bottom - top + 2 * SIZES.margin,
+  };
+}
