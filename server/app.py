@@ -10,6 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__, errors
+from server.cache import ResponseCache
 from server.routes import all_routers
 from server.settings import Settings, get_settings
 
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     app = FastAPI(title="chainrule", version=__version__, description=describe(settings))
     app.state.settings = settings
+    app.state.cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
     for router in all_routers():
         app.include_router(router)
     if settings.cors_origins:

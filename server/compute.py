@@ -13,14 +13,18 @@ from functools import partial
 
 import anyio
 import anyio.to_thread
+from fastapi import Response
+from pydantic import TypeAdapter
 
 import engine
-from server import serialize
+from server import schemas, serialize
 from server.settings import Settings
 
 log = logging.getLogger("chainrule.server")
 
 GRACE_SECONDS = 0.5  # head start the engine's own time check gets before we stop waiting
+GRAPH_RESPONSE = TypeAdapter(schemas.GraphResponse)
+CONV_RESPONSE = TypeAdapter(schemas.ConvResponse)
 
 
 def guarded(fn, *args, **kwargs):
@@ -44,9 +48,6 @@ def guarded(fn, *args, **kwargs):
 
 async def run(settings: Settings, fn, *args, **kwargs):
     """Run fn(*args, **kwargs) in a worker thread, refusing it once the time budget is spent."""
-    import os
-    if os.environ.get("XINLINE"):
-        return guarded(fn, *args, **kwargs)
     try:
         with anyio.fail_after(settings.max_seconds + GRACE_SECONDS):
             return await anyio.to_thread.run_sync(partial(guarded, fn, *args, **kwargs),
@@ -64,15 +65,31 @@ def evaluate(body, limits: engine.Limits):
                            gradcheck=bool(getattr(body, "gradcheck", False)), limits=limits)
 
 
-def graph(body, limits: engine.Limits) -> dict:
-    """The JSON-safe body of a POST /api/graph answer."""
+def as_json_bytes(adapter: TypeAdapter, data) -> bytes:
+    """data checked against a response model and written as JSON, keys the model leaves
+    unset (gradcheck, code, expected ...) left out."""
+    return adapter.dump_json(adapter.validate_python(data), by_alias=True, exclude_unset=True)
+
+
+def graph(body, limits: engine.Limits) -> bytes:
+    """The JSON body of a POST /api/graph answer."""
     trace = evaluate(body, limits)
-    return serialize.to_json(trace.to_dict(code=body.code))
+    return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(trace.to_dict(code=body.code)))
 
 
-def conv(body, limits: engine.Limits) -> dict:
-    """The JSON-safe body of a POST /api/conv answer."""
+def conv(body, limits: engine.Limits) -> bytes:
+    """The JSON body of a POST /api/conv answer."""
     params = body.model_dump(exclude={"input"})
-    if body.pool is not None:
-        params["pool"] = body.pool.model_dump()
-    return serialize.to_json(engine.conv_explain(body.input, limits=limits, **params))
+    result = engine.conv_explain(body.input, limits=limits, **params)
+    return as_json_bytes(CONV_RESPONSE, serialize.to_json(result))
+
+
+async def cached(request, settings: Settings, fn, body) -> Response:
+    """fn(body, limits) (JSON bytes) through the app's answer cache and the worker thread."""
+    cache = request.app.state.cache
+    key = f"{request.url.path} {body.model_dump_json()}"
+    payload = cache.get(key)
+    if payload is None:
+        payload = await run(settings, fn, body, settings.engine_limits())
+        cache.put(key, payload)
+    return Response(payload, media_type="application/json")

@@ -270,12 +270,13 @@ class ConvResponse(_Response):
     """The conv layer worked out: shapes, formula, parameters, maps and gradients."""
 
     input_shape: list[int]
-    size: list[int]
-    stride: list[int]
-    pad: list[int]
+    size: list[int] | None = Field(None, description="[FH, FW]; null without a conv layer.")
+    stride: list[int] | None = None
+    pad: list[int] | None = None
     output_shape: list[int]
-    shape_text: str
-    formula: dict[str, Any]
+    shape_text: str | None = None
+    formula: dict[str, Any] | None = Field(None, description="The size formula worked out, "
+                                           "per axis.")
     params: dict[str, Any]
     padded_input: Any
     weights: Any

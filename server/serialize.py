@@ -27,6 +27,8 @@ def array(a: np.ndarray):
     if a.dtype.kind in "biu":
         return a.tolist()
     if a.dtype.kind == "f":
+        if a.ndim == 0:
+            return number(float(a))
         if np.isfinite(a).all():
             return a.tolist()  # fast path: no per-element work in Python
         return _non_finite_array(a)
@@ -44,11 +46,27 @@ def _non_finite_array(a: np.ndarray):
 
 def to_json(obj):
     """Recursively convert dicts, lists, tuples, numpy values and floats to JSON-safe data."""
+    kind = type(obj)
+    if kind is str or kind is int or kind is bool or obj is None:
+        return obj  # the common leaves first: checked by identity, the fastest test
+    if kind is dict:
+        return {k if type(k) is str else str(k): to_json(v) for k, v in obj.items()}
+    if kind is list or kind is tuple:
+        return [to_json(v) for v in obj]
+    if kind is float or kind is np.float64:
+        return float(obj) if math.isfinite(obj) else number(float(obj))
+    if kind is np.ndarray:
+        return array(obj)
+    return _other(obj)
+
+
+def _other(obj):
+    """Subclasses and numpy scalars: the rare cases, by isinstance."""
     if isinstance(obj, dict):
-        return {str(k): to_json(v) for k, v in obj.items()}
+        return to_json(dict(obj))
     if isinstance(obj, (list, tuple)):
         return [to_json(v) for v in obj]
-    if obj is None or isinstance(obj, (str, bool)):
+    if isinstance(obj, (str, bool)):
         return obj
     if isinstance(obj, np.ndarray):
         return array(obj)

@@ -25,7 +25,7 @@ class Settings:
 
     max_expression_chars: int = 20_000      # characters of program text
     max_nodes: int = 5_000                  # graph nodes (inputs, constants, gates)
-    max_depth: int = 100                    # nesting depth of one expression
+    max_depth: int = 16                     # nesting depth of list literals and inputs (rank)
     max_input_elements: int = 1_000_000     # elements of any one input tensor
     max_total_elements: int = 10_000_000    # elements over all values of one graph
     max_exponent: float = 1_000.0           # |p| in x ** p
@@ -34,6 +34,8 @@ class Settings:
     max_body_bytes: int = 2_000_000         # request body size; larger gets 413
     max_submissions: int = 5_000            # submissions in one /api/grade/batch call
     max_answers: int = 1_000                # answers in one submission
+    cache_entries: int = 512                # finished answers kept (0 = no cache)
+    cache_bytes: int = 64_000_000           # total size of the kept answers
     cors_origins: tuple[str, ...] = ()      # origins allowed by CORS; empty = CORS off
     web_dir: Path = field(default=REPO_ROOT / "web")  # the browser app served at /
 

@@ -14,8 +14,9 @@ ERRORS = {
 }
 
 
-def app_settings(request: Request) -> Settings:
-    """Dependency: the settings of the app serving this request."""
+async def app_settings(request: Request) -> Settings:
+    """Dependency: the settings of the app serving this request (async: a plain def would
+    cost a trip through the thread pool on every request)."""
     return request.app.state.settings
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 
 from server import compute, schemas
 from server.routes import ERRORS, app_settings
@@ -15,6 +15,6 @@ router = APIRouter(prefix="/api", tags=["convolution"])
 @router.post("/conv", response_model=schemas.ConvResponse, responses=ERRORS)
 async def conv(body: Annotated[schemas.ConvRequest,
                                Body(openapi_examples=schemas.CONV_EXAMPLES)],
-               settings: Annotated[Settings, Depends(app_settings)]):
+               settings: Annotated[Settings, Depends(app_settings)], request: Request):
     """Output shape, size formula, parameter count, activation maps and their gradients."""
-    return await compute.run(settings, compute.conv, body, settings.engine_limits())
+    return await compute.cached(request, settings, compute.conv, body)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 
 from server import compute, schemas
 from server.routes import ERRORS, app_settings
@@ -16,6 +16,6 @@ router = APIRouter(prefix="/api", tags=["graph"])
              responses=ERRORS)
 async def graph(body: Annotated[schemas.GraphRequest,
                                 Body(openapi_examples=schemas.GRAPH_EXAMPLES)],
-                settings: Annotated[Settings, Depends(app_settings)]):
+                settings: Annotated[Settings, Depends(app_settings)], request: Request):
     """Forward and backward pass: every node's value and gradient, both passes in order."""
-    return await compute.run(settings, compute.graph, body, settings.engine_limits())
+    return await compute.cached(request, settings, compute.graph, body)
