@@ -287,57 +287,72 @@ def _batches(n: int, per_image: int):
     return step, [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
+def _cols_buffer(step: int, g: ConvGeometry, ones_row: bool) -> tuple[np.ndarray, int]:
+    """im2col buffer (step, C*FH*FW [+ 1], H2*W2). The optional last row of ones carries
+    the bias through the same matmul: w's extra column is b, and in backward the same row
+    turns dw's matmul into db as well, saving a pass over the output for each."""
+    rows = g.c * g.size[0] * g.size[1]
+    cols = np.empty((step, rows + ones_row, g.out_hw[0] * g.out_hw[1]))
+    if ones_row:
+        cols[:, rows] = 1.0
+    return cols, rows
+
+
+def _gather(cols: np.ndarray, rows: int, windows: np.ndarray, n0: int, n1: int) -> None:
+    """Copy the windows of images n0..n1 into the first rows of the im2col buffer."""
+    m = n1 - n0
+    np.copyto(cols[:m, :rows].reshape(windows[n0:n1].shape), windows[n0:n1])
+
+
 def _conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray | None,
                   g: ConvGeometry) -> np.ndarray:
     """im2col + matmul, a few images at a time. xp (N, C, Hp, Wp) -> (N, K, H2, W2)."""
-    (fh, fw), (h2, w2) = g.size, g.out_hw
-    rows = g.c * fh * fw
-    step, batches = _batches(g.n, rows * h2 * w2)
+    (h2, w2) = g.out_hw
+    step, batches = _batches(g.n, (g.c * g.size[0] * g.size[1] + 1) * h2 * w2)
+    cols, rows = _cols_buffer(step, g, ones_row=b is not None)
+    wb = w.reshape(g.k, rows) if b is None else np.concatenate(
+        [w.reshape(g.k, rows), np.reshape(b, (g.k, 1))], axis=1)   # (K, C*FH*FW [+ 1])
     windows = _windows(xp, g)
-    cols = np.empty((step, g.c, fh, fw, h2, w2))             # im2col buffer, reused
-    cols3 = cols.reshape(step, rows, h2 * w2)
-    w2d = w.reshape(g.k, rows)                                # (K, C*FH*FW)
     out = np.empty((g.n, g.k, h2 * w2))
     for n0, n1 in batches:
-        m = n1 - n0
-        np.copyto(cols[:m], windows[n0:n1])
-        np.matmul(w2d, cols3[:m], out=out[n0:n1])             # (m, K, H2*W2)
-    if b is not None:
-        out += b[:, None]
+        _gather(cols, rows, windows, n0, n1)
+        np.matmul(wb, cols[:n1 - n0], out=out[n0:n1])             # (m, K, H2*W2)
     return out.reshape(g.n, g.k, h2, w2)
 
 
 def _conv_backward(grad: np.ndarray, xp: np.ndarray, w: np.ndarray, g: ConvGeometry,
-                   need_dx: bool = True, need_dw: bool = True):
-    """dx (N, C, H, W) and dw (K, C, FH, FW) from grad (N, K, H2, W2).
+                   need_dx: bool = True, need_dw: bool = True, need_db: bool = False):
+    """dx (N, C, H, W), dw (K, C, FH, FW) and db (K,) from grad (N, K, H2, W2).
 
-    dw = sum over images of grad @ cols^T; dx = col2im(w^T @ grad), where col2im adds each
-    filter offset's slice back into the padded input (FH*FW strided adds per batch step).
+    dw = sum over images of grad @ cols^T (with the ones row, its last column is db);
+    dx = col2im(w^T @ grad): each filter offset's slice is added back into the padded
+    input, FH*FW strided adds per batch step.
     """
     (fh, fw), (sh, sw), (ph, pw), (h2, w2) = g.size, g.stride, g.pad, g.out_hw
     (h, wd), (hp, wp) = g.in_hw, g.padded_hw
-    rows = g.c * fh * fw
-    step, batches = _batches(g.n, rows * h2 * w2)
+    need_dw = need_dw or need_db
+    step, batches = _batches(g.n, (g.c * fh * fw + 1) * h2 * w2)
+    cols, rows = _cols_buffer(step, g, ones_row=need_db)
     grad3 = np.ascontiguousarray(grad).reshape(g.n, g.k, h2 * w2)
-    w2d = w.reshape(g.k, rows)
     windows = _windows(xp, g)
-    cols = np.empty((step, g.c, fh, fw, h2, w2))
-    cols3 = cols.reshape(step, rows, h2 * w2)
-    dcols = np.empty((step, rows, h2 * w2))
-    dcols6 = dcols.reshape(step, g.c, fh, fw, h2, w2)
-    dxp = np.empty((step, g.c, hp, wp))
-    dw_parts = np.empty((step, g.k, rows))
-    dw = np.zeros((g.k, rows)) if need_dw else None
-    dx = np.empty((g.n, g.c, h, wd)) if need_dx else None
+    if need_dw:
+        parts = np.empty((step, g.k, cols.shape[1]))
+        dwb = np.zeros((g.k, cols.shape[1]))                      # [dw | db]
+    if need_dx:
+        wt = w.reshape(g.k, rows).T                               # (C*FH*FW, K)
+        dcols = np.empty((step, rows, h2 * w2))
+        dcols6 = dcols.reshape(step, g.c, fh, fw, h2, w2)
+        dxp = np.empty((step, g.c, hp, wp))
+        dx = np.empty((g.n, g.c, h, wd))
     for n0, n1 in batches:
         m = n1 - n0
-        gm = grad3[n0:n1]                                     # (m, K, H2*W2)
+        gm = grad3[n0:n1]                                         # (m, K, H2*W2)
         if need_dw:
-            np.copyto(cols[:m], windows[n0:n1])
-            np.matmul(gm, cols3[:m].transpose(0, 2, 1), out=dw_parts[:m])
-            dw += dw_parts[:m].sum(axis=0)
+            _gather(cols, rows, windows, n0, n1)
+            np.matmul(gm, cols[:m].transpose(0, 2, 1), out=parts[:m])
+            dwb += parts[:m].sum(axis=0)
         if need_dx:
-            np.matmul(w2d.T, gm, out=dcols[:m])               # (m, C*FH*FW, H2*W2)
+            np.matmul(wt, gm, out=dcols[:m])                      # (m, C*FH*FW, H2*W2)
             d = dxp[:m]
             d.fill(0.0)
             for i in range(fh):
@@ -345,7 +360,9 @@ def _conv_backward(grad: np.ndarray, xp: np.ndarray, w: np.ndarray, g: ConvGeome
                     d[:, :, i:i + (h2 - 1) * sh + 1:sh, j:j + (w2 - 1) * sw + 1:sw] += \
                         dcols6[:m, :, i, j]
             dx[n0:n1] = d[:, :, ph:ph + h, pw:pw + wd]
-    return dx, (dw.reshape(w.shape) if need_dw else None)
+    return (dx if need_dx else None,
+            dwb[:, :rows].reshape(w.shape) if need_dw else None,
+            dwb[:, rows].copy() if need_db else None)
 
 
 def _conv_inputs(x, w, b, stride, pad):
@@ -369,16 +386,16 @@ def conv2d(x, w, b=None, stride=1, pad=0) -> np.ndarray:
 def conv2d_backward_input(grad, x, w, stride=1, pad=0) -> np.ndarray:
     """dL/dx, shaped like x, from dL/dout."""
     x, w, _, geo = _conv_inputs(x, w, None, stride, pad)
-    dx, _ = _conv_backward(_as4(np.asarray(grad, dtype=np.float64)), _pad(_as4(x), geo.pad),
-                           w, geo, need_dw=False)
+    dx, _, _ = _conv_backward(_as4(np.asarray(grad, dtype=np.float64)),
+                              _pad(_as4(x), geo.pad), w, geo, need_dw=False)
     return dx.reshape(x.shape)
 
 
 def conv2d_backward_weight(grad, x, w, stride=1, pad=0) -> np.ndarray:
     """dL/dw (K, C, FH, FW) from dL/dout."""
     x, w, _, geo = _conv_inputs(x, w, None, stride, pad)
-    _, dw = _conv_backward(_as4(np.asarray(grad, dtype=np.float64)), _pad(_as4(x), geo.pad),
-                           w, geo, need_dx=False)
+    _, dw, _ = _conv_backward(_as4(np.asarray(grad, dtype=np.float64)),
+                              _pad(_as4(x), geo.pad), w, geo, need_dx=False)
     return dw
 
 
@@ -634,10 +651,9 @@ class Conv2d(Op):
     def backward(ctx: Context, grad_out):
         xp, w = ctx.saved_tensors
         geo = ctx.geo
-        grad4 = _as4(grad_out)
-        dx, dw = _conv_backward(grad4, xp, w, geo)
+        dx, dw, db = _conv_backward(_as4(grad_out), xp, w, geo, need_db=ctx.has_bias)
         grads = (dx.reshape(geo.x_shape), dw)
-        return grads + (grad4.sum(axis=(0, 2, 3)),) if ctx.has_bias else grads
+        return grads + (db,) if ctx.has_bias else grads
 
     @classmethod
     def describe(cls, ctx: Context, out) -> dict:
