@@ -38,7 +38,8 @@ def describe(settings: Settings) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A configured app; settings default to the environment's (see server.settings)."""
     settings = settings or get_settings()
-    app = FastAPI(title="chainrule", version=__version__, description=describe(settings))
+    app = FastAPI(title="chainrule", version=__version__, description=describe(settings),
+                  docs_url=None, redoc_url=None)  # served by routes/docs.py, without a CDN
     app.state.settings = settings
     app.state.cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
     for router in all_routers():

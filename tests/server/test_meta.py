@@ -131,3 +131,14 @@ def test_server_limits_are_tighter_than_the_engines():
     for name in ("max_expression_chars", "max_nodes", "max_input_elements", "max_total_elements"):
         assert getattr(server, name) < getattr(lib, name), name
     assert server.max_seconds is not None
+
+
+def test_docs_page_loads_nothing_from_the_internet(client):
+    html = client.get("/docs").text
+    assert "SwaggerUIBundle" in html and "/openapi.json" in html
+    assert "http://" not in html and "https://" not in html
+    for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png"):
+        r = client.get(f"/vendor/docs/{asset}")
+        assert r.status_code == 200 and len(r.content) > 1000, asset
+    assert client.get("/vendor/docs/../../etc/passwd").status_code == 404
+    assert client.get("/redoc").status_code == 404
