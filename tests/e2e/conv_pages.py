@@ -125,5 +125,13 @@ class ConvPage:
             {"name": name, "mimeType": "image/png", "buffer": png})
         wait_ready(self.page)
 
-    def screenshot(self, path) -> None:
-        self.page.screenshot(path=str(path), full_page=True)
+    def screenshot(self, path, testid: str | None = None) -> None:
+        """Screenshot the whole conv view (or one part of it by test id). The view scrolls
+        inside #conv-root, so the viewport is made tall enough to hold all of it first."""
+        size = self.page.viewport_size
+        height = self.page.evaluate(
+            "() => document.getElementById('conv-root').scrollHeight + 80")
+        self.page.set_viewport_size({"width": size["width"], "height": min(height, 6000)})
+        target = self.page.get_by_test_id(testid) if testid else self.page
+        target.screenshot(path=str(path))
+        self.page.set_viewport_size(size)

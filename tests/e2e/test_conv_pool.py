@@ -48,11 +48,9 @@ def test_max_pool_routes_gradients_to_the_argmax_cells(page, server_url, screens
     page.get_by_test_id("pool-speed").select_option("1")
     page.get_by_test_id("pool-play").click()
     page.wait_for_timeout(450)
-    page.get_by_test_id("pool-play").click()
-    routing = page.get_by_test_id("conv-pool-routing")
-    routing.scroll_into_view_if_needed()
-    routing.screenshot(path=str(screenshot_dir / "conv_pool_backward.png"))
+    conv.screenshot(screenshot_dir / "conv_pool_backward.png", "conv-pool-routing")
     conv.pool_step_end()
+    expect(page.get_by_test_id("pool-position")).to_have_text("step 4 of 4")
     # Upstream ones: each arg-max cell (1,1), (1,3), (2,0), (3,3) gets 1, no other cell anything.
     assert conv.routed() == {spot: 1.0 for spot in spots.values()}
     assert set(spots.values()) == {(1, 1), (1, 3), (2, 0), (3, 3)}

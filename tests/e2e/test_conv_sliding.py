@@ -67,9 +67,10 @@ def test_sliding_filter_screenshots(page, server_url, screenshot_dir):
     page.get_by_test_id("conv-play").click()
     filled = sum(c["value"] is not None for c in conv.cells())
     assert 350 <= filled < 28 * 28
-    conv.screenshot(screenshot_dir / "conv_sliding_midway.png")
+    conv.screenshot(screenshot_dir / "conv_sliding_midway.png", "conv-slide")
 
     conv.step_end()
     assert all(c["value"] is not None for c in conv.cells())
-    page.get_by_test_id("conv-slide").screenshot(path=str(screenshot_dir / "conv_stacked_maps.png"))
-    page.get_by_test_id("conv-maps").screenshot(path=str(screenshot_dir / "conv_heatmaps.png"))
+    conv.screenshot(screenshot_dir / "conv_stacked_maps.png", "conv-slide")
+    conv.screenshot(screenshot_dir / "conv_heatmaps.png", "conv-maps")
+    conv.screenshot(screenshot_dir / "conv_backward.png", "conv-backward")

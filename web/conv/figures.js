@@ -5,7 +5,7 @@
  * input and of every filter, bias gradients. Each group is one Plotly figure.
  */
 import { el, fmt } from "./dom.js";
-import { renderHeatmaps, cellBoxes, setShapes, BOX_COLORS } from "./maps.js";
+import { renderHeatmaps, setShapes, BOX_COLORS } from "./maps.js";
 import { poolWindow } from "./pooling.js";
 
 const MAX_PANELS = 12;
@@ -22,15 +22,15 @@ function stack(values, name) {
 }
 
 /** Shapes for the pool figure: each arg-max (orange) and the chosen window (blue). */
-function poolShapes(resp, shown, chosen) {
+function poolShapes(resp, shown, chosen, fig) {
   const shapes = [];
   for (let k = 0; k < shown; k++) {
     const winners = resp.pool.argmax[k].flat().map(([row, col]) => ({ row, col, rows: 1, cols: 1, color: BOX_COLORS.argmax, width: 2 }));
-    shapes.push(...cellBoxes(2 * k, winners));
+    shapes.push(...fig.boxes(2 * k, winners));
     if (chosen && chosen.k === k) {
       const win = poolWindow(resp.pool, chosen.i, chosen.j);
-      shapes.push(...cellBoxes(2 * k, [{ ...win, color: BOX_COLORS.window, width: 3 }]));
-      shapes.push(...cellBoxes(2 * k + 1, [{ row: chosen.i, col: chosen.j, rows: 1, cols: 1, color: BOX_COLORS.window, width: 3 }]));
+      shapes.push(...fig.boxes(2 * k, [{ ...win, color: BOX_COLORS.window, width: 3 }]));
+      shapes.push(...fig.boxes(2 * k + 1, [{ row: chosen.i, col: chosen.j, rows: 1, cols: 1, color: BOX_COLORS.window, width: 3 }]));
     }
   }
   return shapes;
@@ -58,11 +58,13 @@ function renderForward(host, resp, poolOnly) {
       panels.push({ z: before[k], title: `${poolOnly ? "input" : "map"} ${k + 1} before pooling` }, { z: resp.pool.output[k], title: `pooled ${k + 1}` });
     }
     const size = Math.max(140, Math.min(200, 12 * before[0].length));
-    jobs.push(renderHeatmaps(plot, panels, { size, cols: 4, shapes: poolShapes(resp, shown, { k: 0, i: 0, j: 0 }) }).then(() => {
+    const shapes = (fig) => poolShapes(resp, shown, { k: 0, i: 0, j: 0 }, fig);
+    jobs.push(renderHeatmaps(plot, panels, { size, cols: 4, shapes }).then((fig) => {
       plot.on("plotly_click", (event) => {
-        const point = event.points[0];
-        const panel = Number((point.data.xaxis || "x").slice(1) || 1) - 1;
-        if (panel % 2 === 1) setShapes(plot, poolShapes(resp, shown, { k: (panel - 1) / 2, i: point.y, j: point.x }));
+        const hit = fig.locate(event.points[0].x, event.points[0].y);
+        if (hit && hit.panel % 2 === 1) {
+          setShapes(plot, poolShapes(resp, shown, { k: (hit.panel - 1) / 2, i: hit.row, j: hit.col }, fig));
+        }
       });
     }));
   }

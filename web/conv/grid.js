@@ -81,7 +81,8 @@ export function createInputGrid(host) {
         }
       }
       // Thin grid lines, then a dark frame around the real (unpadded) input.
-      ctx.strokeStyle = "rgba(255,255,255,0.7)";
+      // Faint lines on small cells, or a 32x32 picture turns into a mesh.
+      ctx.strokeStyle = cell >= 14 ? "rgba(255,255,255,0.7)" : "rgba(255,255,255,0.25)";
       ctx.lineWidth = cell >= 10 ? 1 : 0.5;
       ctx.beginPath();
       for (let r = 0; r <= rows; r++) { ctx.moveTo(x0, y0 + r * cell); ctx.lineTo(x0 + cols * cell, y0 + r * cell); }

@@ -1,80 +1,124 @@
 /**
- * Plotly heatmaps of the conv view (global `Plotly` from /vendor/plotly.min.js): one figure
- * per group of maps (activation maps, after ReLU, max pool, gradients), each figure a grid
- * of small heatmaps sharing one colour scale so that maps compare at a glance, values on
- * hover. One Plotly.react call per group keeps a 6-filter layer well under a second.
+ * Plotly heatmaps of the conv view (global `Plotly` from /vendor/plotly.min.js). A group of
+ * maps (the K activation maps, the gradients of every filter...) is drawn as ONE heatmap
+ * trace: the maps are tiled into a mosaic with empty (null) gaps between them and a title
+ * above each. One trace and one pair of axes per group is what keeps a 6-filter layer's
+ * figures well under a second (a subplot per map costs Plotly an axis pair each).
+ * Hover shows the map's name, the row and column inside that map, and the value.
  */
 import { PLOTLY_SCALES, COLORS, rangeOf } from "./palette.js";
 
-const TITLE_SPACE = 26;
-const CONFIG = { displayModeBar: false, responsive: true, scrollZoom: false };
+const CONFIG = { displayModeBar: false, responsive: false, scrollZoom: false, doubleClick: false };
+const TITLE_PX = 22;       // room above each map for its title
+const GAP_PX = 14;         // room between maps side by side
+const MARGIN = { l: 8, r: 90, t: 4, b: 8 };
 
-/** The axis names of panel n (0-based): x, y for the first, x2, y2 for the second... */
-const axisNames = (n) => (n === 0 ? ["x", "y"] : [`x${n + 1}`, `y${n + 1}`]);
+/**
+ * Where each panel sits in the mosaic: rows of `perRow` panels; a row is as tall as its
+ * tallest panel, a column as wide as its widest. Returns cell offsets and mosaic size.
+ */
+function tile(panels, perRow, cellPx) {
+  const gapX = Math.max(1, Math.ceil(GAP_PX / cellPx));
+  const gapY = Math.max(1, Math.ceil(TITLE_PX / cellPx));
+  const rows = Math.ceil(panels.length / perRow);
+  const colWidth = Array.from({ length: perRow }, (_, c) =>
+    Math.max(0, ...panels.filter((_, n) => n % perRow === c).map((p) => p.z[0].length)));
+  const rowHeight = Array.from({ length: rows }, (_, r) =>
+    Math.max(...panels.slice(r * perRow, (r + 1) * perRow).map((p) => p.z.length)));
+  const colStart = colWidth.map((_, c) => colWidth.slice(0, c).reduce((a, w) => a + w + gapX, 0));
+  const rowStart = rowHeight.map((_, r) => rowHeight.slice(0, r).reduce((a, h) => a + h + gapY, 0) + gapY);
+  const offsets = panels.map((_, n) => ({ row: rowStart[Math.floor(n / perRow)], col: colStart[n % perRow] }));
+  const width = colStart[perRow - 1] + colWidth[perRow - 1];
+  const height = rowStart[rows - 1] + rowHeight[rows - 1];
+  return { offsets, width, height, gapY };
+}
 
-/** Rectangle shapes around cells, in panel n's data coordinates. */
-export function cellBoxes(n, boxes) {
-  const [xa, ya] = axisNames(n);
-  return boxes.map((b) => ({
-    type: "rect", xref: xa, yref: ya, layer: "above",
-    x0: b.col - 0.5, x1: b.col + b.cols - 0.5, y0: b.row - 0.5, y1: b.row + b.rows - 0.5,
-    line: { color: b.color, width: b.width ?? 3, dash: b.dash ?? "solid" },
-  }));
+/** The mosaic's z values (null in the gaps) and hover text. */
+function mosaic(panels, layout) {
+  const z = Array.from({ length: layout.height }, () => new Array(layout.width).fill(null));
+  const text = Array.from({ length: layout.height }, () => new Array(layout.width).fill(""));
+  panels.forEach((panel, n) => {
+    const { row, col } = layout.offsets[n];
+    panel.z.forEach((line, i) => line.forEach((value, j) => {
+      z[row + i][col + j] = typeof value === "number" ? value : null;
+      text[row + i][col + j] = `${panel.title}<br>row ${i}, col ${j}<br>${value}`;
+    }));
+  });
+  return { z, text };
 }
 
 /**
- * Draw panels [{z: 2-D list, title}] as a grid of heatmaps into `div`.
- * kind: "value" (forward) or "grad"; cols: panels per row; size: panel side in px.
+ * Draw panels [{z: 2-D list, title}] into `div` as one heatmap mosaic.
+ * kind: "value" (forward) or "grad"; cols: panels per row; size: a panel's side in px.
+ * Resolves to a figure handle: {boxes(n, [{row, col, rows, cols, color}]) -> Plotly shapes
+ * in panel n's cells, locate(x, y) -> {panel, row, col} | null}.
  */
-export function renderHeatmaps(div, panels, { kind = "value", cols = 6, size: wanted = 170, shapes = [] } = {}) {
-  const n = panels.length;
-  const perRow = Math.min(cols, n);
-  // Shrink the panels so a row fits the section instead of scrolling sideways.
-  const room = (div.parentElement?.clientWidth || 1000) - 20;
-  const size = Math.max(90, Math.min(wanted, Math.floor((room - 110) / perRow) - 24));
-  const rows = Math.ceil(n / perRow);
-  const width = Math.max(320, perRow * (size + 24) + 110);
-  const height = rows * (size + TITLE_SPACE) + 30;
+export async function renderHeatmaps(div, panels, { kind = "value", cols = 6, size: wanted = 170, shapes = [] } = {}) {
+  const perRow = Math.min(cols, panels.length);
+  const side = Math.max(...panels.map((p) => Math.max(p.z.length, p.z[0].length)));
+  // Shrink the maps so a row fits the section instead of scrolling sideways.
+  const room = (div.parentElement?.clientWidth || 1000) - 20 - MARGIN.l - MARGIN.r;
+  const cellPx = Math.max(2, Math.min(wanted / side, (room / perRow - GAP_PX) / side));
+  const layout = tile(panels, perRow, cellPx);
+  const { z, text } = mosaic(panels, layout);
   const range = rangeOf(panels.map((p) => p.z));
-  const layout = {
-    width, height, margin: { l: 30, r: 90, t: 10, b: 20 },
-    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
+  const span = range.maxAbs || 1;  // an all-zero group still needs a scale
+  const handle = figureHandle(panels, layout);
+  const annotations = panels.map((panel, n) => ({
+    text: panel.title, showarrow: false, xref: "x", yref: "y", xanchor: "left", yanchor: "bottom",
+    x: layout.offsets[n].col - 0.5, y: layout.offsets[n].row - 0.5, font: { size: 12, color: "#1f2328" },
+  }));
+  const axis = { visible: false, fixedrange: true };
+  const plotLayout = {
+    width: Math.round(layout.width * cellPx) + MARGIN.l + MARGIN.r,
+    height: Math.round(layout.height * cellPx) + MARGIN.t + MARGIN.b,
+    margin: MARGIN, paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)",
     font: { family: "system-ui, sans-serif", size: 11 },
+    xaxis: { ...axis, range: [-0.5, layout.width - 0.5] },
+    yaxis: { ...axis, range: [layout.height - 0.5, -0.5] },
     coloraxis: {
-      colorscale: PLOTLY_SCALES[kind], cmid: 0,
-      // An all-zero group still needs a span, or Plotly draws a blank scale.
-      cmin: range.maxAbs ? -range.maxAbs : -1, cmax: range.maxAbs ? range.maxAbs : 1,
-      colorbar: { thickness: 12, len: Math.min(1, 300 / height), y: 1, yanchor: "top", title: { text: kind === "grad" ? "gradient" : "value", side: "right" } },
+      colorscale: PLOTLY_SCALES[kind], cmin: -span, cmax: span,
+      colorbar: { thickness: 12, len: Math.min(1, 260 / (layout.height * cellPx)), y: 1, yanchor: "top",
+        title: { text: kind === "grad" ? "gradient" : "value", side: "right" } },
     },
-    annotations: [], shapes, hoverlabel: { font: { size: 12 } },
+    annotations, shapes: typeof shapes === "function" ? shapes(handle) : shapes,
+    hoverlabel: { font: { size: 12 } },
   };
-  const gapX = 0.04;
-  const cellW = (1 - gapX * (perRow - 1)) / perRow;
-  const traces = panels.map((panel, i) => {
-    const [xa, ya] = axisNames(i);
-    const row = Math.floor(i / perRow);
-    const col = i % perRow;
-    const x0 = col * (cellW + gapX);
-    const top = 1 - (row * (size + TITLE_SPACE) + TITLE_SPACE) / (height - 30);
-    const bottom = 1 - ((row + 1) * (size + TITLE_SPACE)) / (height - 30);
-    // Whole-number ticks: rows and columns are indices, never 0.5.
-    const side = Math.max(panel.z.length, panel.z[0].length);
-    const axis = { showgrid: false, zeroline: false, ticks: "", tickfont: { size: 9 }, constrain: "domain",
-      dtick: side <= 8 ? 1 : side <= 16 ? 2 : 5 };
-    layout[`xaxis${i ? i + 1 : ""}`] = { ...axis, domain: [x0, x0 + cellW], anchor: ya, side: "bottom" };
-    layout[`yaxis${i ? i + 1 : ""}`] = { ...axis, domain: [Math.max(0, bottom), Math.max(0, top)], anchor: xa,
-      autorange: "reversed", scaleanchor: xa };
-    layout.annotations.push({ text: panel.title, showarrow: false, xref: "paper", yref: "paper",
-      x: x0, y: Math.min(1, top + 0.005), xanchor: "left", yanchor: "bottom", font: { size: 12, color: "#1f2328" } });
-    return {
-      type: "heatmap", z: panel.z, xaxis: xa, yaxis: ya, coloraxis: "coloraxis", xgap: 1, ygap: 1,
-      hovertemplate: `${panel.title}<br>row %{y}, col %{x}<br>%{z:.4f}<extra></extra>`,
-    };
-  });
-  return Plotly.react(div, traces, layout, CONFIG);
+  const trace = {
+    type: "heatmap", z, text, coloraxis: "coloraxis", hoverongaps: false,
+    // Gaps outline the cells of small maps; on a 28x28 map they would only add a mesh.
+    xgap: side <= 12 ? 1 : 0, ygap: side <= 12 ? 1 : 0,
+    hovertemplate: "%{text}<extra></extra>",
+  };
+  await Plotly.react(div, [trace], plotLayout, CONFIG);
+  return handle;
 }
 
-/** Update only the shapes of a figure drawn by renderHeatmaps (cheap: no re-draw of cells). */
+/** Shapes and hit-testing in panel coordinates for a drawn mosaic. */
+function figureHandle(panels, layout) {
+  return {
+    boxes(n, list) {
+      const { row, col } = layout.offsets[n];
+      return list.map((b) => ({
+        type: "rect", xref: "x", yref: "y", layer: "above",
+        x0: col + b.col - 0.5, x1: col + b.col + b.cols - 0.5,
+        y0: row + b.row - 0.5, y1: row + b.row + b.rows - 0.5,
+        line: { color: b.color, width: b.width ?? 3, dash: b.dash ?? "solid" },
+      }));
+    },
+    locate(x, y) {
+      for (let n = 0; n < panels.length; n++) {
+        const { row, col } = layout.offsets[n];
+        const i = y - row;
+        const j = x - col;
+        if (i >= 0 && j >= 0 && i < panels[n].z.length && j < panels[n].z[0].length) return { panel: n, row: i, col: j };
+      }
+      return null;
+    },
+  };
+}
+
+/** Update only the shapes of a drawn figure (cheap: the cells are not drawn again). */
 export function setShapes(div, shapes) {
   return Plotly.relayout(div, { shapes });
 }

@@ -53,7 +53,6 @@ export function createPoolRouting(host) {
     const upPx = Math.max(14, Math.min(48, Math.floor(180 / Math.max(up.length, up[0].length))));
     const left = gridOf(up.length, up[0].length, upPx, "pool-upstream", k);
     const right = gridOf(rows, cols, px, "pool-routing", k);
-    const range = rangeOf(before);
     const upRange = rangeOf(resp.upstream);
     left.cells.forEach((cell, n) => {
       const value = up[Math.floor(n / up[0].length)][n % up[0].length];
@@ -62,13 +61,12 @@ export function createPoolRouting(host) {
       cell.dataset.value = String(value);
       if (upPx >= 30) cell.textContent = fmt(value, 2);
     });
+    // Plain white cells here: the red of the routed gradient must stand out, not compete
+    // with the forward colours (those are in the heatmaps above).
     right.cells.forEach((cell, n) => {
       const value = map[Math.floor(n / cols)][n % cols];
       cell.dataset.forward = String(value);
       cell.title = `forward value ${value}`;
-      const rgb = cellRgb(value, range, "value");
-      cell.style.background = rgbCss(rgb);
-      cell.style.color = textOn(rgb);
     });
     const argmax = pool.argmax[k];
     const winners = argmax.flat().map(([r, c]) => r * cols + c);
@@ -79,7 +77,7 @@ export function createPoolRouting(host) {
     stage.replaceChildren(
       el("figure", { class: "conv-map" }, [el("figcaption", { text: `upstream gradient (pooled map ${k + 1}, ${up.length}×${up[0].length})` }), left.grid]),
       el("div", { class: "pool-arrow", text: "→ routed to the arg-max →" }),
-      el("figure", { class: "conv-map" }, [el("figcaption", { text: `gradient before pooling (map ${k + 1}, ${rows}×${cols}); small numbers: forward values` }), rightWrap]),
+      el("figure", { class: "conv-map" }, [el("figcaption", { text: `map ${k + 1} before pooling (${rows}×${cols}): forward value, and below it the gradient it receives` }), rightWrap]),
       token,
     );
     view = { left, right, frame, token, argmax, cols, px, upCols: up[0].length, routed: 0, map };
@@ -90,18 +88,38 @@ export function createPoolRouting(host) {
 
   function resetCell(cell) {
     delete cell.dataset.value;
-    cell.classList.remove("routed");
+    cell.classList.remove("routed", "visited");
     cell.textContent = view.px >= 30 ? fmt(Number(cell.dataset.forward), 1) : "";
   }
 
-  /** Write the routed gradient (API's pool.grad_input) into the arg-max cell of pooled cell s. */
+  /** A cell after the backward pass reached it: forward value small, its gradient below. */
+  function writeGradient(cell, r, c, cls) {
+    cell.classList.add(cls);
+    if (view.px >= 30) {
+      cell.replaceChildren(el("small", { text: fmt(Number(cell.dataset.forward), 1) }),
+        el("b", { text: fmt(resp.pool.grad_input[k][r][c], 2) }));
+    }
+  }
+
+  /**
+   * Pooled cell s sends its gradient back: the arg-max cell gets the API's pool.grad_input
+   * (data-value), the rest of the window shows its (zero) gradient greyed.
+   */
   function route(s) {
-    const [r, c] = view.argmax[Math.floor(s / view.upCols)][s % view.upCols];
+    const i = Math.floor(s / view.upCols);
+    const j = s % view.upCols;
+    const win = poolWindow(resp.pool, i, j);
+    for (let r = win.row; r < win.row + win.rows; r++) {
+      for (let c = win.col; c < win.col + win.cols; c++) {
+        const cell = view.right.cells[r * view.cols + c];
+        if (cell && !cell.classList.contains("routed")) writeGradient(cell, r, c, "visited");
+      }
+    }
+    const [r, c] = view.argmax[i][j];
     const cell = view.right.cells[r * view.cols + c];
-    const value = resp.pool.grad_input[k][r][c];
-    cell.dataset.value = String(value);
-    cell.classList.add("routed");
-    if (view.px >= 30) cell.replaceChildren(el("small", { text: fmt(Number(cell.dataset.forward), 1) }), el("b", { text: fmt(value, 2) }));
+    cell.classList.remove("visited");
+    cell.dataset.value = String(resp.pool.grad_input[k][r][c]);
+    writeGradient(cell, r, c, "routed");
   }
 
   /** Centre of `cell` in stage coordinates. */

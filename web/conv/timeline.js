@@ -30,7 +30,7 @@ export function createTimeline(host, { prefix, label, onChange }) {
   });
   const start = button("step-start", "|◀ start", "back to the start", () => go(0));
   const back = button("step-back", "◀ back", "one step back", () => go(Math.ceil(position) - 1));
-  const play = button("play", "▶ play", "play / pause", () => (playing ? pause() : resume()));
+  const play = button("play", "▶ play", "play / pause", () => (playing ? stop() : resume()));
   const forward = button("step-forward", "step ▶", "one step forward", () => go(Math.floor(position) + 1));
   const end = button("step-end", "end ▶|", "to the end", () => go(total));
   const speedSelect = el("select", { testid: `${prefix}-speed`, title: "speed", on: { change: () => { speed = Number(speedSelect.value); } } },
@@ -73,6 +73,14 @@ export function createTimeline(host, { prefix, label, onChange }) {
     frame = requestAnimationFrame(tick);
   }
 
+  /** Pause on the last finished step, so the window, the sum and the map agree. */
+  function stop() {
+    pause();
+    position = Math.floor(position);
+    show();
+    onChange(position);
+  }
+
   function pause() {
     playing = false;
     if (frame !== null) cancelAnimationFrame(frame);
@@ -96,7 +104,7 @@ export function createTimeline(host, { prefix, label, onChange }) {
   /** Keyboard stepping for instructors: arrows step, space plays, Home/End jump. */
   function onKey(event) {
     const keys = { ArrowRight: () => go(Math.floor(position) + 1), ArrowLeft: () => go(Math.ceil(position) - 1),
-      " ": () => (playing ? pause() : resume()), Home: () => go(0), End: () => go(total) };
+      " ": () => (playing ? stop() : resume()), Home: () => go(0), End: () => go(total) };
     if (!keys[event.key] || play.disabled) return false;
     keys[event.key]();
     return true;

@@ -51,6 +51,8 @@ export function mountConvView(root) {
 
   /** A control changed: update the settings and fetch after a short pause. */
   function change(patch) {
+    // A number input also reports "change" when it loses focus; nothing new, nothing to do.
+    if (Object.keys(patch).length && Object.entries(patch).every(([key, value]) => state[key] === value)) return;
     const touchesInput = ["height", "width", "depth"].some((name) => name in patch);
     const touchesFilters = ["filters", "size", "depth"].some((name) => name in patch);
     state = { ...state, ...patch, example: "" };
@@ -76,7 +78,10 @@ export function mountConvView(root) {
       document.body.dataset.state = "ready";
       return;
     }
-    change({ input: "upload" });
+    // Not change(): a second upload keeps input "upload" but is a new picture.
+    state = { ...state, input: "upload", example: "" };
+    controls.sync(state);
+    schedule();
   }
 
   function applyExample(id) {
@@ -105,8 +110,11 @@ export function mountConvView(root) {
     document.body.dataset.state = "busy";
     writeHash();
     let resp;
+    // Marks for tests/perf/bench_conv_view.py: request sent, answer in, everything drawn.
+    performance.mark("conv:request");
     try {
       resp = await postJSON("/api/conv", requestBody(state, data));
+      performance.mark("conv:response");
     } catch (err) {
       if (id !== requestId) return;
       arithmetic.renderError(err);
@@ -116,7 +124,9 @@ export function mountConvView(root) {
     }
     if (id !== requestId) return;
     await draw(resp);
-    if (id === requestId) document.body.dataset.state = "ready";
+    if (id !== requestId) return;
+    performance.mark("conv:drawn");
+    document.body.dataset.state = "ready";
   }
 
   async function draw(resp) {

@@ -1,0 +1,139 @@
+"""Benchmark of the conv view in Chromium: a 32x32x3 input with six 5x5 filters.
+
+Measures (1) the time to render every map after the answer of POST /api/conv arrives and
+the whole round trip (goal: all maps drawn in under 1 s), against a 7x7 layer measured in
+the same run; (2) frame timing while the filter slides at normal speed (requestAnimationFrame
+deltas), against the frame interval of the same page sitting idle; a frame counts as dropped
+when its delta exceeds 1.5 idle frame intervals.
+Run: python tests/perf/bench_conv_view.py   (starts its own server; needs /usr/bin/chromium)
+"""
+from __future__ import annotations
+
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+BIG = "&n=32&c=3&k=6&f=5"
+SMALL = "&n=7&f=3"
+RUNS = 5
+FRAME_SECONDS = 4.0
+
+COLLECT_FRAMES = """(seconds) => new Promise((done) => {
+  const deltas = []; let last = null; const end = performance.now() + seconds * 1000;
+  function tick(now) {
+    if (last !== null) deltas.push(now - last);
+    last = now;
+    if (now < end) requestAnimationFrame(tick); else done(deltas);
+  }
+  requestAnimationFrame(tick);
+})"""
+
+LAST_MEASURES = """() => {
+  const mark = (name) => performance.getEntriesByName(name).at(-1).startTime;
+  return {render: mark("conv:drawn") - mark("conv:response"),
+          total: mark("conv:drawn") - mark("conv:request")};
+}"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app", "--host",
+                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=1):
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def wait_ready(page) -> None:
+    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=30_000)
+
+
+def render_times(page, url: str, params: str) -> dict:
+    """Median render and round-trip times (ms) over RUNS seeds of one layer."""
+    page.goto(f"{url}/#conv{params}")
+    page.get_by_test_id("conv-view").wait_for()
+    wait_ready(page)
+    renders, totals = [], []
+    for seed in range(1, RUNS + 1):
+        page.get_by_test_id("conv-seed").fill(str(seed))
+        page.wait_for_function("document.body.dataset.state === 'busy'", timeout=5_000) \
+            if page.evaluate("document.body.dataset.state") != "busy" else None
+        wait_ready(page)
+        m = page.evaluate(LAST_MEASURES)
+        renders.append(m["render"])
+        totals.append(m["total"])
+    return {"render": statistics.median(renders), "total": statistics.median(totals),
+            "worst_total": max(totals)}
+
+
+def frame_stats(deltas: list[float], interval: float) -> dict:
+    dropped = sum(1 for d in deltas if d > 1.5 * interval)
+    return {"frames": len(deltas), "mean": statistics.fmean(deltas),
+            "p95": sorted(deltas)[int(0.95 * (len(deltas) - 1))], "max": max(deltas),
+            "dropped": dropped}
+
+
+def main() -> None:
+    proc, url = start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            small = render_times(page, url, SMALL)
+            big = render_times(page, url, BIG)
+            print("render of all maps after the answer arrives (median of", RUNS, "runs)")
+            print(f"  7x7x1, one 3x3 filter    : {small['render']:7.1f} ms "
+                  f"(request to drawn {small['total']:.1f} ms)")
+            print(f"  32x32x3, six 5x5 filters : {big['render']:7.1f} ms "
+                  f"(request to drawn {big['total']:.1f} ms, worst {big['worst_total']:.1f} ms)")
+            print(f"  ratio 32x32x3 / 7x7      : {big['total'] / small['total']:.2f}x")
+            print(f"  ratio to the 1 s goal    : {big['worst_total'] / 1000:.2f} "
+                  f"({'met' if big['worst_total'] < 1000 else 'MISSED'})")
+
+            idle = page.evaluate(COLLECT_FRAMES, FRAME_SECONDS)
+            interval = statistics.median(idle)
+            page.get_by_test_id("conv-speed").select_option("4")
+            page.get_by_test_id("conv-play").click()
+            playing = page.evaluate(COLLECT_FRAMES, FRAME_SECONDS)
+            steps = page.get_by_test_id("conv-position").inner_text()
+            page.get_by_test_id("conv-play").click()
+            page.get_by_test_id("conv-speed").select_option("256")
+            page.get_by_test_id("conv-play").click()
+            fast = page.evaluate(COLLECT_FRAMES, FRAME_SECONDS)
+            page.get_by_test_id("conv-play").click()
+            browser.close()
+        base, anim, stress = (frame_stats(d, interval) for d in (idle, playing, fast))
+        print(f"frame timing over {FRAME_SECONDS:.0f} s (idle frame interval {interval:.2f} ms)")
+        for name, st in (("idle page", base), ("normal speed (4 steps/s)", anim),
+                         ("fast (256 steps/s)", stress)):
+            print(f"  {name:26s}: {st['frames']:4d} frames, mean {st['mean']:6.2f} ms "
+                  f"(ratio to idle {st['mean'] / base['mean']:.2f}), p95 {st['p95']:6.2f} ms, "
+                  f"max {st['max']:6.2f} ms, dropped {st['dropped']}")
+        print(f"  animation reached: {steps}")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
