@@ -161,7 +161,7 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
             "size": list(geo_p.size), "stride": list(geo_p.stride),
             "output_shape": list(final.shape), "shape_text": shape_text(final.shape),
             "formula": geo_p.formula, "output": final,
-            "argmax": argmax_positions(pool_ctx.where, geo_p).reshape(final.shape + (2,))}
+            "argmax": argmax_positions(pool_ctx.route.offsets(), geo_p).reshape(final.shape + (2,))}
     else:
         result["pool"] = None
 

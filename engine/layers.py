@@ -421,46 +421,94 @@ def _tiles(x4: np.ndarray, g: PoolGeometry) -> np.ndarray:
                                             g.size[1])
 
 
-def _maxpool_forward(x4: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """Max of each window and where it is: out (N, C, H3, W3) and the offset a*FW + b of
-    the maximum inside its window (int)."""
+def _first_max(arrays: list) -> tuple[np.ndarray, np.ndarray]:
+    """Elementwise maximum of equally shaped arrays and the index of the array holding it.
+
+    NOTE: ties. Only a strictly greater value takes over, so among equal maxima the first
+    array wins; callers pass window positions in row-major order, so the gradient of a
+    tied window goes to its first maximum in row-major order (as argmax picks it).
+    """
+    if len(arrays) == 1:
+        return arrays[0].copy(), np.zeros(arrays[0].shape, bool)
+    index = np.greater(arrays[1], arrays[0])              # two arrays: a bool is the index
+    best = np.maximum(arrays[0], arrays[1])
+    if len(arrays) > 2:
+        index = index.astype(np.int8 if len(arrays) < 128 else np.int32)
+    for t, a in enumerate(arrays[2:], 2):
+        bigger = np.greater(a, best)
+        np.maximum(best, a, out=best)
+        np.putmask(index, bigger, t)
+    return best, index
+
+
+@dataclass(frozen=True)
+class MaxRoute:
+    """Where each pooling window's maximum is, for backward and for the page.
+
+    Tiled windows (size == stride) keep two small index arrays (bool when there are only
+    two candidates, else int): ``cols`` (N, C, H3, FH, W3),
+    the winning column of every row of every window, and ``row`` (N, C, H3, W3), the row
+    whose winner wins the window. Other windows keep ``flat``, the offset a*FW + b.
+    """
+
+    geo: PoolGeometry
+    row: np.ndarray | None = None
+    cols: np.ndarray | None = None
+    flat: np.ndarray | None = None
+
+    def offsets(self) -> np.ndarray:
+        """(N, C, H3, W3): offset a*FW + b of each window's maximum inside the window."""
+        if self.flat is not None:
+            return self.flat
+        row = self.row.astype(np.intp)
+        col = np.take_along_axis(self.cols, row[:, :, :, None, :], axis=3)[:, :, :, 0]
+        col = col.astype(np.intp)
+        return row * self.geo.size[1] + col
+
+
+def _is(index: np.ndarray, t: int) -> np.ndarray:
+    """Mask of index == t; a bool index (two candidates) needs no comparison."""
+    if index.dtype == bool:
+        return index if t else ~index
+    return index == t
+
+
+def _maxpool_forward(x4: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, MaxRoute]:
+    """Max of each window, (N, C, H3, W3), and where it is."""
     fh, fw = g.size
     if g.tiled:
-        t = _tiles(x4, g)
-        out = t[:, :, :, 0, :, 0].copy()
-        where = np.zeros(out.shape, dtype=np.int8 if fh * fw < 128 else np.int32)
-        for a in range(fh):
-            for b in range(fw):
-                if a or b:
-                    s = t[:, :, :, a, :, b]
-                    # NOTE: ties. Strictly greater only: of equal maxima the first in
-                    # row-major order keeps the gradient, the others get 0 (as argmax).
-                    bigger = s > out
-                    np.copyto(out, s, where=bigger)
-                    np.copyto(where, a * fw + b, where=bigger)
-        return out, where
+        # First the maximum of each row of each window (over FW strided column views, a
+        # contiguous (N, C, H, W3) result), then the maximum of those over the FH rows.
+        n, c, h3, w3 = x4.shape[0], x4.shape[1], g.out_hw[0], g.out_hw[1]
+        row_max, cols = _first_max([x4[:, :, :, b::fw] for b in range(fw)])
+        by_row = row_max.reshape(n, c, h3, fh, w3)
+        out, row = _first_max([by_row[:, :, :, a] for a in range(fh)])
+        return out, MaxRoute(g, row=row, cols=cols.reshape(n, c, h3, fh, w3))
     win = _pool_windows(x4, g)
     flat = win.reshape(win.shape[:4] + (fh * fw,))
     # NOTE: ties. argmax returns the first maximum in row-major window order; only that
     # position receives the gradient.
     where = flat.argmax(axis=-1)
     out = np.take_along_axis(flat, where[..., None], axis=-1)[..., 0]
-    return out, where
+    return out, MaxRoute(g, flat=where)
 
 
-def _maxpool_backward(grad4: np.ndarray, where: np.ndarray, x_shape: tuple,
-                      g: PoolGeometry) -> np.ndarray:
+def _maxpool_backward(grad4: np.ndarray, route: MaxRoute, x_shape: tuple) -> np.ndarray:
     """Route each upstream gradient to its window's arg-max (the router); 0 elsewhere."""
+    g = route.geo
     (fh, fw), (sh, sw), (h3, w3) = g.size, g.stride, g.out_hw
     n, c, h, w = x_shape
-    if g.tiled:
-        dx = np.empty(x_shape)
+    if route.flat is None:
+        dx = np.empty(x_shape)              # every entry is written exactly once below
         t = dx.reshape(n, c, h3, fh, w3, fw)
         for a in range(fh):
+            in_row = _is(route.row, a)
             for b in range(fw):
-                np.multiply(grad4, where == a * fw + b, out=t[:, :, :, a, :, b])
+                np.multiply(grad4, in_row & _is(route.cols[:, :, :, a], b),
+                            out=t[:, :, :, a, :, b])
         return dx
     # Overlapping windows can share an arg-max: bincount adds their gradients.
+    where = route.flat
     rows = np.arange(h3)[:, None] * sh + where // fw          # (N, C, H3, W3) input row
     cols = np.arange(w3)[None, :] * sw + where % fw           # input column
     planes = np.arange(n * c).reshape(n, c, 1, 1)
@@ -513,9 +561,9 @@ def maxpool2d_backward(grad, x, size=2, stride=2) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     geo = pool_geometry("maxpool2d", x.shape, size, stride)
     x4 = _as4(x)
-    _, where = _maxpool_forward(x4, geo)
+    _, route = _maxpool_forward(x4, geo)
     grad4 = _as4(np.asarray(grad, dtype=np.float64))
-    return _maxpool_backward(grad4, where, x4.shape, geo).reshape(x.shape)
+    return _maxpool_backward(grad4, route, x4.shape).reshape(x.shape)
 
 
 def avgpool2d(x, size=2, stride=2) -> np.ndarray:
@@ -716,23 +764,24 @@ class MaxPool2d(_Pool):
     @staticmethod
     def forward(ctx: Context, x, size=2, stride=2):
         geo = pool_geometry("maxpool2d", np.shape(x), size, stride)
-        out, where = _maxpool_forward(_as4(x), geo)
-        ctx.geo, ctx.where = geo, where
+        out, route = _maxpool_forward(_as4(x), geo)
+        ctx.geo, ctx.route = geo, route
         return out.reshape(geo.out_shape)
 
     @staticmethod
     def backward(ctx: Context, grad_out):
         geo = ctx.geo
         shape4 = (1,) * (4 - len(geo.x_shape)) + geo.x_shape
-        return (_maxpool_backward(_as4(grad_out), ctx.where, shape4, geo)
+        return (_maxpool_backward(_as4(grad_out), ctx.route, shape4)
                 .reshape(geo.x_shape),)
 
     @classmethod
     def describe(cls, ctx: Context, out) -> dict:
         geo = ctx.geo
         data = cls._data(geo)
-        small = ctx.where.size * 2 <= DESCRIBE_MAX_ELEMENTS
-        data["argmax"] = (argmax_positions(ctx.where, geo).reshape(geo.out_shape + (2,))
+        small = np.prod(out.shape) * 2 <= DESCRIBE_MAX_ELEMENTS
+        data["argmax"] = (argmax_positions(ctx.route.offsets(), geo)
+                          .reshape(geo.out_shape + (2,))
                           if small else None)
         return data
 
