@@ -39,7 +39,7 @@ function poolShapes(resp, shown, chosen, fig) {
 /** Forward figures; resolves when Plotly has drawn them all. */
 function renderForward(host, resp, poolOnly) {
   const jobs = [];
-  const mapSize = Math.max(120, Math.min(190, 9 * resp.output[0].length));
+  const mapSize = Math.max(160, Math.min(200, 9 * resp.output[0].length));
   if (!poolOnly) {
     const plot = figure(host, `Activation maps (${resp.shape_text}), before any ReLU`, "Hover for each value.", "conv-heatmaps");
     jobs.push(renderHeatmaps(plot, stack(resp.output, "map"), { size: mapSize }));
@@ -75,17 +75,17 @@ function renderForward(host, resp, poolOnly) {
 function renderBackward(host, resp, poolOnly) {
   const jobs = [];
   const up = resp.upstream;
-  const size = Math.max(120, Math.min(190, 9 * up[0].length));
+  const size = Math.max(160, Math.min(200, 9 * up[0].length));
   let plot = figure(host, "Upstream gradient dL/d(output)", "What the layer above sends back (ones or random).", "conv-upstream-heatmaps");
   jobs.push(renderHeatmaps(plot, stack(up, "upstream"), { kind: "grad", size }));
   if (!poolOnly && (resp.relu || resp.pool)) {
     plot = figure(host, "Gradient at the conv output (before any ReLU)", "After flowing back through the max pool (a router) and the ReLU (a gate that passes the gradient where its input was positive, else blocks it).", "conv-grad-output");
     const grad = resp.grad_conv_output ?? resp.grad_output;
-    jobs.push(renderHeatmaps(plot, stack(grad, "dL/d map"), { kind: "grad", size: Math.max(120, Math.min(190, 9 * grad[0].length)) }));
+    jobs.push(renderHeatmaps(plot, stack(grad, "dL/d map"), { kind: "grad", size: Math.max(160, Math.min(200, 9 * grad[0].length)) }));
   }
   const gx = resp.grad_input;
   plot = figure(host, "Gradient of the input dL/dx", poolOnly ? null : "Every input cell collects weight × upstream from each window it was in.", "conv-grad-input");
-  jobs.push(renderHeatmaps(plot, stack(gx, "channel").map((p, c) => ({ ...p, title: `dL/dx channel ${c}` })), { kind: "grad", size: Math.max(120, Math.min(190, 9 * gx[0].length)) }));
+  jobs.push(renderHeatmaps(plot, stack(gx, "channel").map((p, c) => ({ ...p, title: `dL/dx channel ${c}` })), { kind: "grad", size: Math.max(160, Math.min(200, 9 * gx[0].length)) }));
   if (!poolOnly) {
     const gw = resp.grad_weights;
     const panels = [];

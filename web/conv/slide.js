@@ -41,6 +41,7 @@ export function createSlide(host) {
   let pinned = null;
   let shownKey = "";
   let filterShown = -1;
+  let lastTerms = 0;
 
   /** (k, i, j) of flat step index t. */
   const cellOf = (t) => {
@@ -100,7 +101,13 @@ export function createSlide(host) {
     }
     grid.setWindow(win);
     maps.setCurrent(last);
-    writeTerms(from, t > 0);
+    // While playing fast, rewrite the 75-product table at most ~8 times a second: nobody
+    // reads it faster, and rebuilding it every frame is what would drop frames.
+    const now = performance.now();
+    if (!timeline.playing || now - lastTerms > 120 || t >= seq.total) {
+      lastTerms = now;
+      writeTerms(from, t > 0);
+    }
   }
 
   /** Show a fresh /api/conv answer; the animation starts at step 0. */
