@@ -74,3 +74,24 @@ def test_sliding_filter_screenshots(page, server_url, screenshot_dir):
     conv.screenshot(screenshot_dir / "conv_stacked_maps.png", "conv-slide")
     conv.screenshot(screenshot_dir / "conv_heatmaps.png", "conv-maps")
     conv.screenshot(screenshot_dir / "conv_backward.png", "conv-backward")
+
+
+def test_hovering_a_cell_shows_its_field_until_the_pointer_leaves(page, server_url):
+    conv = ConvPage(page, server_url).open("&n=9&f=3&s=2")
+    page.locator('[data-testid=activation-map] [data-cell="0,1,3"]').hover()
+    field = conv.receptive_field()
+    assert (field["row"], field["col"]) == (1 * 2, 3 * 2)
+    page.get_by_test_id("conv-arithmetic").hover()
+    expect(page.get_by_test_id("receptive-field")).to_have_count(0)
+
+
+def test_arrow_keys_step_the_filter(page, server_url):
+    conv = ConvPage(page, server_url).open("&n=7&f=3")
+    page.get_by_test_id("conv-arithmetic").click()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_test_id("conv-position")).to_have_text("step 2 of 25")
+    page.keyboard.press("End")
+    assert all(c["value"] is not None for c in conv.cells())
+    page.keyboard.press("ArrowLeft")
+    assert sum(c["value"] is None for c in conv.cells()) == 1

@@ -13,6 +13,7 @@ import { renderConvTerms, renderPoolTerms } from "./terms.js";
 import { renderFilterPanel } from "./filterpanel.js";
 import { poolWindow } from "./pooling.js";
 import { rangeOf } from "./palette.js";
+import { createVolume } from "./volume.js";
 
 /** Ease in and out over the first 60% of a step, then rest on the new place. */
 function glide(f) {
@@ -30,10 +31,13 @@ export function createSlide(host) {
   const terms = el("div", { class: "conv-terms", testid: "conv-terms" });
   const mapsTitle = el("h4", { text: "Activation maps" });
   const mapsHost = el("div");
+  const volumeHost = el("div", { class: "conv-volume-host" });
   host.append(title, stale, explain, timelineHost,
-    el("div", { class: "conv-slide-row" }, [gridHost, filterHost]), terms, mapsTitle, mapsHost);
+    el("div", { class: "conv-slide-row" }, [gridHost, filterHost]), terms, mapsTitle,
+    el("div", { class: "conv-maps-row" }, [volumeHost, mapsHost]));
 
   const grid = createInputGrid(gridHost);
+  const volume = createVolume(volumeHost);
   const maps = createOutputMaps(mapsHost, { onHover: (hit) => showField(hit ?? pinned), onSelect: pin });
   const timeline = createTimeline(timelineHost, { prefix: "conv", label: "sliding filter", onChange: onPosition });
   let resp = null;
@@ -101,6 +105,7 @@ export function createSlide(host) {
     }
     grid.setWindow(win);
     maps.setCurrent(last);
+    volume.setCurrent(from.k);
     // While playing fast, rewrite the 75-product table at most ~8 times a second: nobody
     // reads it faster, and rebuilding it every frame is what would drop frames.
     const now = performance.now();
@@ -127,12 +132,13 @@ export function createSlide(host) {
     shownKey = "";
     filterShown = -1;
     pinned = null;
-    const volume = poolOnly ? resp.output : resp.padded_input;
-    const kind = rangeOf(volume).min >= 0 ? "image" : "value";
-    grid.setVolume(volume, poolOnly ? [0, 0] : resp.pad, kind, Math.max(360, maxWidth - 40));
+    const shown = poolOnly ? resp.output : resp.padded_input;
+    const kind = rangeOf(shown).min >= 0 ? "image" : "value";
+    grid.setVolume(shown, poolOnly ? [0, 0] : resp.pad, kind, Math.max(360, maxWidth - 40));
     if (poolOnly) renderFilterPanel(filterHost, resp, 0);
     const label = poolOnly ? (k) => `pooled map ${k + 1}` : (k) => `map ${k + 1} (filter ${k + 1})`;
     maps.build(values, Array.from({ length: count }, (_, k) => label(k)));
+    volume.render(count, rows, cols, poolOnly ? resp.pool.shape_text : resp.shape_text);
     mapsTitle.textContent = poolOnly ? "Pooled map (max of each window)"
       : `Activation maps: ${count} filter${count > 1 ? "s" : ""}, ${count} map${count > 1 ? "s" : ""}, stacked into the output volume`;
     explain.textContent = poolOnly

@@ -25,6 +25,8 @@ function section(title, testid) {
 /** Build the view inside `root` (an empty element) and render the layer from the hash. */
 export function mountConvView(root) {
   let state = parseHash(location.hash.startsWith("#conv") ? location.hash : "#conv");
+  // An uploaded picture lives only in this page: a link to it reopens with random values.
+  if (state.input === "upload") state.input = "random";
   const data = { exampleInput: null, exampleWeights: null, exampleBias: null, upload: null };
   let examples = [];
   let timer = null;
