@@ -1,9 +1,9 @@
 """Convolution and pooling layers: the ops, their shape arithmetic, fast and reference maths.
 
 Data is (N, C, H, W) or (C, H, W); filters are (K, C, FH, FW), as in PyTorch. Each layer
-has a vectorised fast path (``sliding_window_view`` windows and matmuls, no Python loop over
-output positions) that the ops use, and a plain-loop reference (``*_reference``) that only
-the tests use, to hold the fast path to account. The public functions ``conv2d``,
+has a vectorised fast path (strided window views and matmuls; no Python loop over output
+positions) that the ops use, and a plain-loop reference (``*_reference``) that only the
+tests use, to hold the fast path to account. The public functions ``conv2d``,
 ``conv2d_backward_input``, ... are what the generated "flat" code calls.
 
 Output size, the lecture's formula: (N + 2P - F)/S + 1. When it is not a whole number the
@@ -12,10 +12,11 @@ that do fit.
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided, sliding_window_view
 
 from engine.errors import EngineError
 from engine.registry import Context, Op, register, shape_error, value_error
@@ -26,6 +27,11 @@ from engine.settings import DEFAULT_LIMITS
 CHUNK_ELEMENTS = 1 << 18
 # Describe a node's padded input / arg-max positions only up to this many elements.
 DESCRIBE_MAX_ELEMENTS = 20_000
+# Below this many gathered elements, dx comes from one transposed convolution (one gather,
+# one matmul) instead of col2im's FH*FW strided adds, whose per-call cost dominates there.
+TRANSPOSED_MAX_ELEMENTS = 1 << 18
+# Work buffers up to this many elements are kept per thread and reused by the next call.
+SCRATCH_MAX_ELEMENTS = 1 << 22
 # How far from the given stride and pad fit_suggestions looks.
 NEAR = 6
 
@@ -33,10 +39,14 @@ NEAR = 6
 # ---------------------------------------------------------------- shape arithmetic
 
 def _number(v: float) -> str:
-    """2.333 -> '2.33', 5.0 -> '5', 2.5 -> '2.5'."""
+    """2.333 -> '2.33', 5.0 -> '5', 2.5 -> '2.5'; never a whole number for one that is not
+    (1.004 -> '1.004')."""
     if float(v).is_integer():
         return str(int(v))
-    return f"{v:.2f}".rstrip("0").rstrip(".")
+    text = f"{v:.2f}"
+    if float(text).is_integer():
+        text = f"{v:.6f}"
+    return text.rstrip("0").rstrip(".")
 
 
 def output_size(n: int, f: int, stride: int = 1, pad: int = 0) -> tuple[float, str]:
@@ -274,11 +284,16 @@ def _pad(x4: np.ndarray, pad: tuple) -> np.ndarray:
 
 
 def _windows(xp: np.ndarray, g: ConvGeometry) -> np.ndarray:
-    """View (no copy) of every filter window: (N, C, FH, FW, H2, W2)."""
+    """Read-only view (no copy) of every filter window: (N, C, FH, FW, H2, W2).
+
+    Entry [n, c, a, b, i, j] is xp[n, c, i*SH + a, j*SW + b]: the same strides as
+    sliding_window_view(xp, (FH, FW), axis=(2, 3))[:, :, ::SH, ::SW], built directly
+    because this runs on every call and the view's own checks cost more than small layers.
+    """
     (fh, fw), (sh, sw), (h2, w2) = g.size, g.stride, g.out_hw
-    v = sliding_window_view(xp, (fh, fw), axis=(2, 3))      # (N, C, Hp-FH+1, Wp-FW+1, FH, FW)
-    v = v[:, :, :(h2 - 1) * sh + 1:sh, :(w2 - 1) * sw + 1:sw]  # (N, C, H2, W2, FH, FW)
-    return v.transpose(0, 1, 4, 5, 2, 3)
+    sn, sc, s_row, s_col = xp.strides
+    return as_strided(xp, shape=(xp.shape[0], xp.shape[1], fh, fw, h2, w2),
+                      strides=(sn, sc, s_row, s_col, s_row * sh, s_col * sw), writeable=False)
 
 
 def _batches(n: int, per_image: int):
@@ -287,12 +302,32 @@ def _batches(n: int, per_image: int):
     return step, [(i, min(n, i + step)) for i in range(0, n, step)]
 
 
+_scratch_store = threading.local()
+
+
+def _scratch(key: str, shape: tuple) -> np.ndarray:
+    """A work buffer for this thread, reused from the previous call when it is big enough.
+
+    Fresh memory is slow here: every new page faults on first touch, which cost more than
+    the arithmetic for the per-batch-step buffers. Contents are garbage; a buffer never
+    leaves the function that asked for it (results are always fresh arrays).
+    """
+    size = int(np.prod(shape))
+    if size > SCRATCH_MAX_ELEMENTS:
+        return np.empty(shape)
+    store = _scratch_store.__dict__
+    buf = store.get(key)
+    if buf is None or buf.size < size:
+        buf = store[key] = np.empty(size)
+    return buf[:size].reshape(shape)
+
+
 def _cols_buffer(step: int, g: ConvGeometry, ones_row: bool) -> tuple[np.ndarray, int]:
     """im2col buffer (step, C*FH*FW [+ 1], H2*W2). The optional last row of ones carries
     the bias through the same matmul: w's extra column is b, and in backward the same row
     turns dw's matmul into db as well, saving a pass over the output for each."""
     rows = g.c * g.size[0] * g.size[1]
-    cols = np.empty((step, rows + ones_row, g.out_hw[0] * g.out_hw[1]))
+    cols = _scratch("cols", (step, rows + ones_row, g.out_hw[0] * g.out_hw[1]))
     if ones_row:
         cols[:, rows] = 1.0
     return cols, rows
@@ -320,29 +355,56 @@ def _conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray | None,
     return out.reshape(g.n, g.k, h2, w2)
 
 
+def _transposed_conv(grad3: np.ndarray, w: np.ndarray, g: ConvGeometry) -> np.ndarray:
+    """dx (N, C, H, W) as a convolution of the upstream gradient grad3 (N, K, H2*W2).
+
+    Spread the gradient out by the stride (zeros between), pad it by F - 1, and slide the
+    filters over it turned by 180 degrees, with C and K swapped: each padded-input position
+    collects grad * w from every output whose window covered it.
+    """
+    (fh, fw), (sh, sw), (ph, pw), (h2, w2) = g.size, g.stride, g.pad, g.out_hw
+    (h, wd), (hp, wp) = g.in_hw, g.padded_hw
+    spread = _scratch("spread", (g.n, g.k, hp + fh - 1, wp + fw - 1))
+    spread.fill(0.0)
+    spread[:, :, fh - 1:fh - 1 + (h2 - 1) * sh + 1:sh, fw - 1:fw - 1 + (w2 - 1) * sw + 1:sw] = \
+        grad3.reshape(g.n, g.k, h2, w2)
+    sn, sk, s_row, s_col = spread.strides
+    windows = as_strided(spread, shape=(g.n, g.k, fh, fw, hp, wp),
+                         strides=(sn, sk, s_row, s_col, s_row, s_col), writeable=False)
+    cols = _scratch("tcols", windows.shape)
+    np.copyto(cols, windows)
+    flipped = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3).reshape(g.c, g.k * fh * fw)
+    dxp = np.matmul(flipped, cols.reshape(g.n, g.k * fh * fw, hp * wp))   # (N, C, Hp*Wp)
+    return np.ascontiguousarray(dxp.reshape(g.n, g.c, hp, wp)[:, :, ph:ph + h, pw:pw + wd])
+
+
 def _conv_backward(grad: np.ndarray, xp: np.ndarray, w: np.ndarray, g: ConvGeometry,
                    need_dx: bool = True, need_dw: bool = True, need_db: bool = False):
     """dx (N, C, H, W), dw (K, C, FH, FW) and db (K,) from grad (N, K, H2, W2).
 
     dw = sum over images of grad @ cols^T (with the ones row, its last column is db);
     dx = col2im(w^T @ grad): each filter offset's slice is added back into the padded
-    input, FH*FW strided adds per batch step.
+    input, FH*FW strided adds per batch step (small layers: _transposed_conv instead).
     """
     (fh, fw), (sh, sw), (ph, pw), (h2, w2) = g.size, g.stride, g.pad, g.out_hw
     (h, wd), (hp, wp) = g.in_hw, g.padded_hw
     need_dw = need_dw or need_db
     step, batches = _batches(g.n, (g.c * fh * fw + 1) * h2 * w2)
-    cols, rows = _cols_buffer(step, g, ones_row=need_db)
+    rows = g.c * fh * fw
     grad3 = np.ascontiguousarray(grad).reshape(g.n, g.k, h2 * w2)
     windows = _windows(xp, g)
+    dx = None
+    if need_dx and g.n * g.k * fh * fw * hp * wp <= TRANSPOSED_MAX_ELEMENTS:
+        dx, need_dx = _transposed_conv(grad3, w, g), False
     if need_dw:
-        parts = np.empty((step, g.k, cols.shape[1]))
+        cols, _ = _cols_buffer(step, g, ones_row=need_db)
+        parts = _scratch("parts", (step, g.k, cols.shape[1]))
         dwb = np.zeros((g.k, cols.shape[1]))                      # [dw | db]
     if need_dx:
         wt = w.reshape(g.k, rows).T                               # (C*FH*FW, K)
-        dcols = np.empty((step, rows, h2 * w2))
+        dcols = _scratch("dcols", (step, rows, h2 * w2))
         dcols6 = dcols.reshape(step, g.c, fh, fw, h2, w2)
-        dxp = np.empty((step, g.c, hp, wp))
+        dxp = _scratch("dxp", (step, g.c, hp, wp))
         dx = np.empty((g.n, g.c, h, wd))
     for n0, n1 in batches:
         m = n1 - n0
@@ -360,7 +422,7 @@ def _conv_backward(grad: np.ndarray, xp: np.ndarray, w: np.ndarray, g: ConvGeome
                     d[:, :, i:i + (h2 - 1) * sh + 1:sh, j:j + (w2 - 1) * sw + 1:sw] += \
                         dcols6[:m, :, i, j]
             dx[n0:n1] = d[:, :, ph:ph + h, pw:pw + wd]
-    return (dx if need_dx else None,
+    return (dx,
             dwb[:, :rows].reshape(w.shape) if need_dw else None,
             dwb[:, rows].copy() if need_db else None)
 

@@ -145,10 +145,15 @@ def test_avgpool2d_gradients_match_centered_differences(x, size, stride):
 
 # ---------------------------------------------------------------- fast path == reference
 
-@pytest.fixture(params=[layers.CHUNK_ELEMENTS, 64], ids=["default-chunks", "tiny-chunks"])
+@pytest.fixture(params=[(layers.CHUNK_ELEMENTS, layers.TRANSPOSED_MAX_ELEMENTS),
+                        (layers.CHUNK_ELEMENTS, 0), (64, 0)],
+                ids=["default", "col2im", "col2im-tiny-chunks"])
 def chunking(request, monkeypatch):
-    """Run the conv fast path with its usual batch steps and with one image per step."""
-    monkeypatch.setattr(layers, "CHUNK_ELEMENTS", request.param)
+    """Run the conv fast path as configured (small layers take dx from a transposed
+    convolution), with col2im for dx, and with col2im and one image per batch step."""
+    chunk, transposed = request.param
+    monkeypatch.setattr(layers, "CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(layers, "TRANSPOSED_MAX_ELEMENTS", transposed)
 
 
 @pytest.mark.parametrize("x, w, b, stride, pad", list(conv_cases(30, seed=5)))
@@ -172,6 +177,7 @@ def _conv_both(x, w, b, stride, pad):
 def test_conv2d_fast_path_on_a_larger_batch_equals_reference(monkeypatch):
     """Several batch steps with a shorter last one."""
     monkeypatch.setattr(layers, "CHUNK_ELEMENTS", 2000)
+    monkeypatch.setattr(layers, "TRANSPOSED_MAX_ELEMENTS", 0)
     rng = np.random.default_rng(6)
     x, w, b = rng.standard_normal((7, 3, 9, 7)), rng.standard_normal((5, 3, 3, 3)), \
         rng.standard_normal(5)
