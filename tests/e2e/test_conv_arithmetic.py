@@ -85,3 +85,25 @@ def test_one_by_one_convolution_keeps_the_spatial_size(page, server_url):
     conv = ConvPage(page, server_url).open("&n=8&c=4&k=2&f=1")
     assert conv.output_shape == "8×8×2"
     assert conv.params == str(1 * 1 * 4 * 2 + 2)
+
+
+def test_a_pool_that_does_not_fit_suggests_a_pool_stride(page, server_url):
+    # 5x5 input, 3x3 filter: a 3x3 map; a 2x2 pool with stride 2 gives (3 - 2)/2 + 1 = 1.5.
+    conv = ConvPage(page, server_url).open("&n=5&f=3&pool=1&ps=2&pst=2")
+    expect(conv.error).to_be_visible()
+    expect(conv.error).to_contain_text("1.5")
+    page.get_by_test_id("conv-suggestion").first.click()
+    page.wait_for_function("document.body.dataset.state === 'ready'")
+    expect(conv.error).to_be_hidden()
+    assert page.get_by_test_id("conv-stride").input_value() == "1"
+    pool_stride = int(page.get_by_test_id("conv-pool-stride").input_value())
+    assert (3 - 2) % pool_stride == 0
+    side = (3 - 2) // pool_stride + 1
+    expect(page.get_by_test_id("conv-pool-shape")).to_have_text(f"{side}×{side}×1")
+
+
+def test_a_file_that_is_not_an_image_is_a_readable_message(page, server_url):
+    conv = ConvPage(page, server_url).open("&n=7&f=3")
+    conv.upload("notes.png", b"these are not the bytes of a picture")
+    expect(conv.error).to_be_hidden()
+    expect(page.get_by_test_id("conv-message")).to_contain_text("notes.png")

@@ -73,11 +73,15 @@ export function createArithmeticPanel(host, { onSuggest }) {
     pool.replaceChildren();
     if (detail && detail.type === "shape" && detail.formula) {
       message.hidden = true;
+      const pooling = /^maxpool/.test(detail.msg);
+      const why = detail.value < 1
+        ? "The window is bigger than the (padded) input."
+        : "An output size must be a whole number, or the window would hang over the edge.";
       error.replaceChildren(
-        el("strong", { text: `Does not fit (${fmt(detail.value, 2)}): ` }),
+        el("strong", { text: `${pooling ? "The max pool does" : "Does"} not fit (${fmt(detail.value, 2)}): ` }),
         el("code", { text: detail.formula }),
-        el("div", { text: `${detail.msg}. An output size must be a whole number, so the window would hang over the edge.` }),
-        suggestionsOf(detail.suggestions || []),
+        el("div", { text: `${detail.msg}. ${why}` }),
+        suggestionsOf(detail.suggestions || [], pooling),
       );
       error.hidden = false;
       return;
@@ -87,14 +91,22 @@ export function createArithmeticPanel(host, { onSuggest }) {
     message.hidden = false;
   }
 
-  function suggestionsOf(list) {
+  /** Buttons for the server's nearest fitting settings (pool: its stride; conv: stride, pad). */
+  function suggestionsOf(list, pooling) {
     if (!list.length) return el("div", { text: "No stride/pad nearby fits." });
+    const label = (s) => (pooling ? `pool stride ${s.stride} → ${s.output}` : `stride ${s.stride}, pad ${s.pad} → ${s.output}`);
+    const patch = (s) => (pooling ? { poolStride: s.stride } : { stride: s.stride, pad: s.pad });
     return el("div", { class: "conv-suggest" }, ["These fit: ", ...list.map((s) => el("button", {
-      type: "button", class: "conv-btn", testid: "conv-suggestion",
-      text: `stride ${s.stride}, pad ${s.pad} → ${s.output}`,
-      on: { click: () => onSuggest(s) },
+      type: "button", class: "conv-btn", testid: "conv-suggestion", text: label(s),
+      on: { click: () => onSuggest(patch(s)) },
     }))]);
   }
 
-  return { render, renderError };
+  /** A message that leaves the layer as it is (e.g. an upload that is not a picture). */
+  function showMessage(text) {
+    message.textContent = text;
+    message.hidden = false;
+  }
+
+  return { render, renderError, showMessage };
 }

@@ -27,6 +27,8 @@ export function mountConvView(root) {
   let state = parseHash(location.hash.startsWith("#conv") ? location.hash : "#conv");
   // An uploaded picture lives only in this page: a link to it reopens with random values.
   if (state.input === "upload") state.input = "random";
+  if (!state.example && state.input === "example") state.input = "random";
+  if (!state.example && state.weights === "example") state.weights = "random";
   const data = { exampleInput: null, exampleWeights: null, exampleBias: null, upload: null };
   let examples = [];
   let timer = null;
@@ -47,7 +49,7 @@ export function mountConvView(root) {
   root.replaceChildren(view);
 
   const controls = createControls(controlsHost, { onChange: change, onUpload: upload, onExample: applyExample });
-  const arithmetic = createArithmeticPanel(arith.body, { onSuggest: (s) => change({ stride: s.stride, pad: s.pad }) });
+  const arithmetic = createArithmeticPanel(arith.body, { onSuggest: change });
   const slider = createSlide(slide.body);
   const pool = createPoolRouting(routing.body);
 
@@ -76,7 +78,7 @@ export function mountConvView(root) {
     try {
       data.upload = await readUpload(file);
     } catch {
-      arithmetic.renderError({ message: `Could not read "${file.name}" as an image.` });
+      arithmetic.showMessage(`Could not read "${file.name}" as an image; the input is unchanged.`);
       document.body.dataset.state = "ready";
       return;
     }
@@ -121,6 +123,8 @@ export function mountConvView(root) {
       if (id !== requestId) return;
       arithmetic.renderError(err);
       slider.disable();
+      // The heatmaps below still show the last layer that worked: grey them out.
+      for (const part of [forward, routing, backward]) part.node.classList.add("conv-dim");
       document.body.dataset.state = "ready";
       return;
     }
@@ -133,6 +137,7 @@ export function mountConvView(root) {
 
   async function draw(resp) {
     slider.enable();
+    for (const part of [forward, routing, backward]) part.node.classList.remove("conv-dim");
     arithmetic.render(resp);
     inputNote.textContent = `Input: ${inputLabel(state)}.`;
     const width = main.clientWidth || 1000;
