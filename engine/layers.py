@@ -171,10 +171,10 @@ def as_pair(v, op: str, key: str, minimum: int) -> tuple[int, int]:
     return int(items[0]), int(items[1])
 
 
-def _check_size(op: str, elements: int) -> None:
-    if elements > DEFAULT_LIMITS.max_total_elements:
+def _check_size(op: str, elements: int, limits=DEFAULT_LIMITS) -> None:
+    if elements > limits.max_total_elements:
         raise EngineError(f"{op}: the output would have {elements:,} elements, more than the "
-                          f"limit of {DEFAULT_LIMITS.max_total_elements:,}", kind="limit")
+                          f"limit of {limits.max_total_elements:,}", kind="limit")
 
 
 @dataclass(frozen=True)
@@ -747,6 +747,14 @@ class Conv2d(Op):
     code_imports = (("engine.layers", "conv2d"), ("engine.layers", "conv2d_backward_input"),
                     ("engine.layers", "conv2d_backward_weight"),
                     ("engine.layers", "conv2d_backward_bias"))
+
+    @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        """Refuse a layer that does not fit, or whose output is over the limits, before any
+        work (the trace driver calls this with the evaluation's limits)."""
+        b_shape = np.shape(xs[2]) if len(xs) > 2 else None
+        geo = conv_geometry(np.shape(xs[0]), np.shape(xs[1]), b_shape, **params)
+        _check_size("conv2d", geo.n * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
 
     @staticmethod
     def forward(ctx: Context, x, w, b=None, stride=1, pad=0):

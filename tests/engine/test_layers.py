@@ -422,3 +422,11 @@ def test_conv_with_three_d_input_through_the_engine():
                             gradcheck=True)
     assert trace.value.shape == (3, 2, 2)
     assert trace.gradcheck["passed"] is True
+
+
+def test_conv_output_over_the_limits_is_refused_before_it_is_computed():
+    with pytest.raises(EngineError) as info:
+        engine.evaluate("y = conv2d(x, w)", {"x": {"shape": [1, 1, 30, 30]},
+                                             "w": {"shape": [50, 1, 1, 1]}},
+                        limits=engine.Limits(max_total_elements=20_000))
+    assert info.value.kind == "limit" and "45,000 elements" in info.value.message
