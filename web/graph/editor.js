@@ -54,7 +54,6 @@ export function declaredInputs(program) {
 /** An input value from its text: JSON (number, nested list, generator), or an error message. */
 function parseValue(name, text) {
   const t = text.trim();
-  if (!t) return { error: `give a value for input '${name}': ${VALUE_HINT}` };
   try {
     return { value: JSON.parse(t) };
   } catch {
@@ -195,7 +194,9 @@ export function createEditor(root, { onRun, onExample }) {
   function read() {
     const inputs = {};
     for (const name of detectInputs(area.value)) {
-      const parsed = parseValue(name, values[name] ?? "");
+      // an empty field is left out: the server then names the unknown name at its line and column
+      if (!(values[name] ?? "").trim()) continue;
+      const parsed = parseValue(name, values[name]);
       if (parsed.error) return { error: parsed.error, field: name };
       inputs[name] = parsed.value;
     }

@@ -3,7 +3,7 @@
  * name, and the arithmetic "upstream × local = downstream" written with the API's numbers.
  * Nothing is computed here; the sentences only arrange the numbers of the backward step.
  */
-import { fmt, fmtAll, isScalar, shapeText, shortValue, allIntegers, sumText } from "./format.js";
+import { allIntegers, fmt, fmtAll, fmtProduct, isScalar, shapeText, shortValue, sumText } from "./format.js";
 import { partsAt, stepTitle } from "./steps.js";
 
 const PATTERN_NAMES = {
@@ -143,7 +143,7 @@ function inputLine(model, node, entry, slot) {
   const target = `dL/d${refName(inNode)}`;
   if (d == null) return `${target}: no gradient (${refName(inNode)} is not differentiable here)`;
   if (isScalar(u) && isScalar(l) && isScalar(d)) {
-    const [U, L, D] = fmtAll([u, l, d]);
+    const [U, L, D] = fmtProduct(u, l, d);
     if (node.pattern === "distributor") return `${target}: upstream ${U} × local ${L} = ${D} (${opWord(node)}: distributes)`;
     if (node.pattern === "swap" && entry.inputs.length === 2) {
       const other = refName(model.nodes.get(entry.inputs[1 - slot]));

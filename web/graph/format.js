@@ -91,3 +91,15 @@ export function sumText(parts, total) {
   const terms = parts.map((p, i) => (p.arrived ? nums[i] : "?")).join(" + ");
   return total == null ? terms : `${terms} = ${nums[nums.length - 1]}`;
 }
+
+/**
+ * "U × L = D" as three strings. Two decimals as usual; when the rounded numbers would
+ * not multiply to the rounded result (0.20 × 2.00 printed next to 0.39), four significant
+ * digits instead, so the sentence a student reads is true as printed.
+ */
+export function fmtProduct(u, l, d) {
+  const short = fmtAll([u, l, d]);
+  const [U, L, D] = short.map((t) => Number(t.replace("−", "-")));
+  if (![U, L, D].every(Number.isFinite) || Math.abs(U * L - D) < 0.0051) return short;
+  return [u, l, d].map((v) => minus(Number(v).toPrecision(4)));
+}

@@ -61,12 +61,12 @@ export function buildSteps(trace, hidden = new Set()) {
     backwardStep.set(entry.node, s);
     if (!gradStep.has(entry.node)) gradStep.set(entry.node, s);
     inputs.forEach((id, slot) => {
+      gradStep.set(id, s);  // the last consumer to send its gradient completes it
       const down = entry.downstream ? entry.downstream[slot] : null;
-      if (down == null) return;
+      if (down == null) return;  // an input that takes no gradient (a class label)
       const key = edgeKey(id, entry.node, slot);
       edgeGradStep.set(key, s);
       edgeGrad.set(key, down);
-      gradStep.set(id, s);  // the last contribution completes the gradient
     });
   }
   return { steps, forwardEnd, last: steps.length - 1, nodes, output, valueStep, gradStep,
