@@ -483,7 +483,7 @@ def _tiles(x4: np.ndarray, g: PoolGeometry) -> np.ndarray:
                                             g.size[1])
 
 
-def _first_max(arrays: list) -> tuple[np.ndarray, np.ndarray]:
+def _first_max(arrays: list, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Elementwise maximum of equally shaped arrays and the index of the array holding it.
 
     NOTE: ties. Only a strictly greater value takes over, so among equal maxima the first
@@ -493,7 +493,7 @@ def _first_max(arrays: list) -> tuple[np.ndarray, np.ndarray]:
     if len(arrays) == 1:
         return arrays[0].copy(), np.zeros(arrays[0].shape, bool)
     index = np.greater(arrays[1], arrays[0])              # two arrays: a bool is the index
-    best = np.maximum(arrays[0], arrays[1])
+    best = np.maximum(arrays[0], arrays[1], out=out)
     if len(arrays) > 2:
         index = index.astype(np.int8 if len(arrays) < 128 else np.int32)
     for t, a in enumerate(arrays[2:], 2):
@@ -542,7 +542,8 @@ def _maxpool_forward(x4: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, MaxRo
         # First the maximum of each row of each window (over FW strided column views, a
         # contiguous (N, C, H, W3) result), then the maximum of those over the FH rows.
         n, c, h3, w3 = x4.shape[0], x4.shape[1], g.out_hw[0], g.out_hw[1]
-        row_max, cols = _first_max([x4[:, :, :, b::fw] for b in range(fw)])
+        row_max, cols = _first_max([x4[:, :, :, b::fw] for b in range(fw)],
+                                   out=_scratch("row_max", x4.shape[:3] + (w3,)))
         by_row = row_max.reshape(n, c, h3, fh, w3)
         out, row = _first_max([by_row[:, :, :, a] for a in range(fh)])
         return out, MaxRoute(g, row=row, cols=cols.reshape(n, c, h3, fh, w3))
