@@ -154,8 +154,11 @@ export function createInputGrid(host) {
   /** Move the window: {row, col, rows, cols} in padded-input cells, or null to hide it. */
   function setWindow(next) {
     win = next;
-    if (win) canvas.dataset.window = `${Math.round(win.row)},${Math.round(win.col)}`;
-    else delete canvas.dataset.window;
+    const where = win ? `${Math.round(win.row)},${Math.round(win.col)}` : "";
+    if ((canvas.dataset.window ?? "") !== where) {
+      if (where) canvas.dataset.window = where;
+      else delete canvas.dataset.window;
+    }
     draw();
   }
 

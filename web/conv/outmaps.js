@@ -20,6 +20,7 @@ export function createOutputMaps(host, { onHover, onSelect }) {
   let range = null;
   let current = null;
   let selected = null;
+  let withText = false;
 
   /** Grid cell size in px: small maps get big readable cells, 28x28 maps stay compact. */
   function cellPx(rows, cols) {
@@ -39,10 +40,11 @@ export function createOutputMaps(host, { onHover, onSelect }) {
     perMap = rows * cols;
     range = rangeOf(values);
     const px = cellPx(rows, cols);
+    withText = px >= 30;
     const shown = Math.min(values.length, MAX_MAPS_DRAWN);
     for (let k = 0; k < shown; k++) {
       const grid = el("div", {
-        class: "conv-map-grid" + (px >= 30 ? " with-text" : ""),
+        class: "conv-map-grid" + (withText ? " with-text" : ""),
         style: { gridTemplateColumns: `repeat(${cols}, ${px}px)`, gridAutoRows: `${px}px` },
       });
       const list = [];
@@ -74,7 +76,7 @@ export function createOutputMaps(host, { onHover, onSelect }) {
     if (!on) {
       delete cell.dataset.value;
       cell.style.background = "";
-      cell.textContent = "";
+      if (withText) cell.textContent = "";
       return;
     }
     const k = Math.floor(t / perMap);
@@ -83,8 +85,11 @@ export function createOutputMaps(host, { onHover, onSelect }) {
     const rgb = cellRgb(value, range, "value");
     cell.dataset.value = String(value);
     cell.style.background = rgbCss(rgb);
-    cell.style.color = textOn(rgb);
-    cell.textContent = fmt(value, 2);
+    // Only big cells carry text: a text node in a 9 px cell would cost layout every frame.
+    if (withText) {
+      cell.style.color = textOn(rgb);
+      cell.textContent = fmt(value, 2);
+    }
   }
 
   /** Show the first t cells (in filter, row, column order) filled, the rest empty. */

@@ -39,11 +39,15 @@ export function createTimeline(host, { prefix, label, onChange }) {
   host.append(el("div", { class: "conv-timeline", role: "group", "aria-label": label },
     [start, back, play, forward, end, speedSelect, where]));
 
+  /** Write the step label and play button, touching the DOM only when they change. */
   function show() {
-    const done = Math.floor(position);
-    where.textContent = `step ${done} of ${total}`;
-    play.textContent = playing ? "❚❚ pause" : "▶ play";
-    play.dataset.playing = playing ? "1" : "0";
+    const text = `step ${Math.floor(position)} of ${total}`;
+    if (where.textContent !== text) where.textContent = text;
+    const label = playing ? "❚❚ pause" : "▶ play";
+    if (play.textContent !== label) {
+      play.textContent = label;
+      play.dataset.playing = playing ? "1" : "0";
+    }
   }
 
   function go(next) {
