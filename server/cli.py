@@ -59,7 +59,8 @@ def node_table(nodes: list[dict]) -> str:
     value, grad."""
     rows = [("id", "op", "name", "shape", "value", "grad")]
     for info in nodes:
-        rows.append((str(info["id"]), str(info.get("label") or info.get("kind") or ""),
+        op = info.get("label") if info.get("kind") == "op" else info.get("kind")
+        rows.append((str(info["id"]), str(op or ""),
                      str(info.get("name") or ""),
                      "x".join(map(str, info.get("shape") or [])) or "()",
                      fmt(info.get("value")), fmt(info.get("grad"))))
@@ -83,9 +84,14 @@ def cmd_eval(args) -> int:
     if args.json:
         print(serialize.dumps(trace.to_dict(code=args.code), indent=2))
         return EXIT_OK
-    print(node_table(trace.to_dict()["nodes"]))
+    graph = trace.to_dict()
+    print(node_table(graph["nodes"]))
     print()
     print(summary(trace))
+    if graph.get("gradcheck"):
+        check = graph["gradcheck"]
+        print(f"gradient check: {'passed' if check['passed'] else 'FAILED'} "
+              f"(largest relative error {fmt(check['max_rel_error'])})")
     for warning in trace.warnings:
         print(f"warning: {warning}", file=sys.stderr)
     return EXIT_OK

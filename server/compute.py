@@ -4,7 +4,8 @@ The engine is CPU-bound numpy; running it on the event loop would stall every ot
 client while one slow request computes. Each call runs in a thread with the server's
 engine limits (the engine stops itself once it runs past `max_seconds`); if a call still
 has not returned a moment after that, the request is answered with a limit error and the
-thread is left to finish on its own.
+thread is left to finish on its own. Finished /api/graph and /api/conv answers go through
+the app's answer cache (server/cache.py) as JSON bytes.
 """
 from __future__ import annotations
 

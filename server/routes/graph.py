@@ -12,8 +12,7 @@ from server.settings import Settings
 router = APIRouter(prefix="/api", tags=["graph"])
 
 
-@router.post("/graph", response_model=schemas.GraphResponse, response_model_exclude_unset=True,
-             responses=ERRORS)
+@router.post("/graph", response_model=schemas.GraphResponse, responses=ERRORS)
 async def graph(body: Annotated[schemas.GraphRequest,
                                 Body(openapi_examples=schemas.GRAPH_EXAMPLES)],
                 settings: Annotated[Settings, Depends(app_settings)], request: Request):
