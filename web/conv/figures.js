@@ -63,7 +63,7 @@ function renderForward(host, resp, poolOnly) {
       plot.on("plotly_click", (event) => {
         const hit = fig.locate(event.points[0].x, event.points[0].y);
         if (hit && hit.panel % 2 === 1) {
-          setShapes(plot, poolShapes(resp, shown, { k: (hit.panel - 1) / 2, i: hit.row, j: hit.col }, fig));
+          setShapes(plot, fig, poolShapes(resp, shown, { k: (hit.panel - 1) / 2, i: hit.row, j: hit.col }, fig));
         }
       });
     }));

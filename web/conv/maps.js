@@ -64,8 +64,10 @@ export async function renderHeatmaps(div, panels, { kind = "value", cols = 6, si
   const range = rangeOf(panels.map((p) => p.z));
   const span = range.maxAbs || 1;  // an all-zero group still needs a scale
   const handle = figureHandle(panels, layout);
+  handle.frames = frames(panels, handle);
+  // A map of zeros is white on white: say so in its title, and frame every map.
   const annotations = panels.map((panel, n) => ({
-    text: panel.title, showarrow: false, xref: "x", yref: "y", xanchor: "left", yanchor: "bottom",
+    text: rangeOf(panel.z).maxAbs === 0 ? `${panel.title} (all 0)` : panel.title, showarrow: false, xref: "x", yref: "y", xanchor: "left", yanchor: "bottom",
     x: layout.offsets[n].col - 0.5, y: layout.offsets[n].row - 0.5, font: { size: 12, color: "#1f2328" },
   }));
   const axis = { visible: false, fixedrange: true };
@@ -81,7 +83,8 @@ export async function renderHeatmaps(div, panels, { kind = "value", cols = 6, si
       colorbar: { thickness: 12, len: Math.min(1, 260 / (layout.height * cellPx)), y: 1, yanchor: "top",
         title: { text: kind === "grad" ? "gradient" : "value", side: "right" } },
     },
-    annotations, shapes: typeof shapes === "function" ? shapes(handle) : shapes,
+    annotations,
+    shapes: [...handle.frames, ...(typeof shapes === "function" ? shapes(handle) : shapes)],
     hoverlabel: { font: { size: 12 } },
   };
   const trace = {
@@ -92,6 +95,12 @@ export async function renderHeatmaps(div, panels, { kind = "value", cols = 6, si
   };
   await Plotly.react(div, [trace], plotLayout, CONFIG);
   return handle;
+}
+
+/** A thin grey frame around every map, so that zeros (white) still show where the map is. */
+function frames(panels, handle) {
+  return panels.flatMap((panel, n) => handle.boxes(n, [{ row: 0, col: 0, rows: panel.z.length, cols: panel.z[0].length,
+    color: "#afb8c1", width: 1 }]));
 }
 
 /** Shapes and hit-testing in panel coordinates for a drawn mosaic. */
@@ -119,8 +128,8 @@ function figureHandle(panels, layout) {
 }
 
 /** Update only the shapes of a drawn figure (cheap: the cells are not drawn again). */
-export function setShapes(div, shapes) {
-  return Plotly.relayout(div, { shapes });
+export function setShapes(div, fig, shapes) {
+  return Plotly.relayout(div, { shapes: [...fig.frames, ...shapes] });
 }
 
 export const BOX_COLORS = { window: COLORS.window, argmax: COLORS.field, routed: COLORS.gradient };

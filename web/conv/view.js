@@ -159,6 +159,7 @@ export function mountConvView(root) {
 
   document.addEventListener("keydown", (event) => {
     if (!view.isConnected || view.offsetParent === null) return;
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.target.closest("input, select, textarea, button")) return;
     if (slider.timeline.onKey(event)) event.preventDefault();
   });
