@@ -4,9 +4,11 @@ Expected numbers are the lecture's (LECTURE.md section 7), not the code's.
 """
 from __future__ import annotations
 
+import json
+
 from playwright.sync_api import expect
 
-from tests.e2e.conv_pages import ConvPage
+from tests.e2e.conv_pages import ConvPage, post_json_status
 
 
 def test_seven_by_seven_with_three_by_three_at_strides_one_two_three(page, server_url):
@@ -107,3 +109,21 @@ def test_a_file_that_is_not_an_image_is_a_readable_message(page, server_url):
     conv.upload("notes.png", b"these are not the bytes of a picture")
     expect(conv.error).to_be_hidden()
     expect(page.get_by_test_id("conv-message")).to_contain_text("notes.png")
+
+
+def test_every_lecture_example_shows_the_shape_the_api_gives_it(page, server_url):
+    conv = ConvPage(page, server_url).open()
+    for example in conv.conv_examples():
+        body = example["conv"]
+        with page.expect_request(lambda r: r.url.endswith("/api/conv")) as info:
+            conv.pick_example(example["id"])
+        sent = json.loads(info.value.post_data)
+        # The page sends the example's own input (a generator or the lecture's numbers).
+        assert sent["input"] == body["input"], example["id"]
+        status, api = post_json_status(server_url + "/api/conv", body)
+        if status == 422:
+            expect(conv.error).to_be_visible()
+            expect(conv.error).to_contain_text(f"{api['detail'][0]['value']:.2f}")
+        else:
+            assert conv.output_shape == api["shape_text"], example["id"]
+            assert conv.params == str(api["params"]["total"]), example["id"]

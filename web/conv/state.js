@@ -81,8 +81,15 @@ export function toHash(state) {
   return "#" + parts.join("&");
 }
 
-/** Shape [C, H, W] of a nested list (C,H,W) or (H,W) (the latter as one channel). */
+/**
+ * Shape [C, H, W] of an input: a nested list (C,H,W) or (H,W) (the latter as one channel),
+ * or a generator {"shape": [...]}.
+ */
 function shapeOf(list) {
+  if (list && !Array.isArray(list) && Array.isArray(list.shape)) {
+    const shape = list.shape.slice(-3);
+    return shape.length === 2 ? [1, ...shape] : shape;
+  }
   if (!Array.isArray(list) || !Array.isArray(list[0])) return null;
   if (!Array.isArray(list[0][0])) return [1, list.length, list[0].length];
   return [list.length, list[0].length, list[0][0].length];
@@ -94,18 +101,17 @@ function sameShape(a, b) {
 
 /**
  * Settings taken from a lecture example's /api/conv body. Returns {state, input, weights,
- * bias}: the literal arrays the body carries (null when it uses a generator or random).
+ * bias}: the example's own input (a literal array or a generator, sent as it is while the
+ * shape stays) and its literal weights and bias (null when it lets the server draw them).
  */
 export function stateFromExample(example) {
   const body = example.conv;
   const state = defaultState();
   state.example = example.id;
   const input = body.input;
-  const shape = Array.isArray(input) ? shapeOf(input) : input.shape.slice(-3);
-  const full = shape.length === 2 ? [1, ...shape] : shape;
-  [state.depth, state.height, state.width] = full;
-  state.input = Array.isArray(input) ? "example" : "random";
-  if (!Array.isArray(input) && input.seed !== undefined) state.seed = clampNumber("seed", input.seed);
+  [state.depth, state.height, state.width] = shapeOf(input);
+  state.input = "example";
+  state.seed = clampNumber("seed", body.seed ?? 0);
   const pair = (v) => (Array.isArray(v) ? v : [v, v]);
   state.filters = body.filters ?? 1;
   state.size = pair(body.size ?? 3)[0];
@@ -120,7 +126,7 @@ export function stateFromExample(example) {
   }
   state.weights = body.weights ? "example" : "random";
   if (typeof body.upstream === "string") state.upstream = body.upstream;
-  return { state, input: Array.isArray(input) ? input : null, weights: body.weights ?? null, bias: body.bias ?? null };
+  return { state, input, weights: body.weights ?? null, bias: body.bias ?? null };
 }
 
 /** The input volume (C,H,W) for the request: a generator, a built-in picture or the upload. */
