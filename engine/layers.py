@@ -12,7 +12,11 @@ that do fit.
 """
 from __future__ import annotations
 
+import math
+import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +25,11 @@ from numpy.lib.stride_tricks import as_strided, sliding_window_view
 from engine.errors import EngineError
 from engine.registry import Context, Op, register, shape_error, value_error
 from engine.settings import DEFAULT_LIMITS
+
+try:    # optional: lets the batch-parallel path hold BLAS to one thread per worker
+    from threadpoolctl import ThreadpoolController
+except ImportError:
+    ThreadpoolController = None
 
 # Elements of the im2col buffer filled per step: small enough to stay in the L2 cache, so
 # the gather, the matmul and the scatter reuse memory instead of touching fresh pages.
@@ -32,6 +41,13 @@ DESCRIBE_MAX_ELEMENTS = 20_000
 TRANSPOSED_MAX_ELEMENTS = 1 << 18
 # Work buffers up to this many elements are kept per thread and reused by the next call.
 SCRATCH_MAX_ELEMENTS = 1 << 22
+# Layers that touch at least this many elements split their batch over WORKERS threads
+# (numpy releases the GIL in copies, ufuncs and matmuls). Only when threadpoolctl can hold
+# BLAS to one thread per worker meanwhile: each worker's matmuls are small, and letting each
+# of them use every core oversubscribes the machine and is slower than one thread.
+PARALLEL_MIN_ELEMENTS = 1 << 20
+WORKERS = min(4, os.cpu_count() or 1)
+PARALLEL = ThreadpoolController is not None and WORKERS > 1
 # How far from the given stride and pad fit_suggestions looks.
 NEAR = 6
 
@@ -296,10 +312,54 @@ def _windows(xp: np.ndarray, g: ConvGeometry) -> np.ndarray:
                       strides=(sn, sc, s_row, s_col, s_row * sh, s_col * sw), writeable=False)
 
 
-def _batches(n: int, per_image: int):
-    """Split the batch so that one step's im2col buffer holds about CHUNK_ELEMENTS."""
-    step = max(1, min(n, CHUNK_ELEMENTS // max(per_image, 1)))
-    return step, [(i, min(n, i + step)) for i in range(0, n, step)]
+def _batches(lo: int, hi: int, per_image: int):
+    """Split images lo..hi so that one step's im2col buffer holds about CHUNK_ELEMENTS."""
+    step = max(1, min(hi - lo, CHUNK_ELEMENTS // max(per_image, 1)))
+    return step, [(i, min(hi, i + step)) for i in range(lo, hi, step)]
+
+
+# ---------------------------------------------------------------- batch-parallel runs
+
+_parallel_lock = threading.Lock()
+_parallel_state: dict = {"users": 0, "limiter": None, "pool": None, "controller": None}
+
+
+@contextmanager
+def _one_blas_thread():
+    """BLAS held to one thread while any batch-parallel run is in progress. Counted, so
+    that overlapping runs from several request threads restore the setting only once."""
+    state = _parallel_state
+    with _parallel_lock:
+        if state["users"] == 0 and ThreadpoolController is not None:
+            if state["controller"] is None:
+                state["controller"] = ThreadpoolController()
+            state["limiter"] = state["controller"].limit(limits=1, user_api="blas")
+        state["users"] += 1
+    try:
+        yield
+    finally:
+        with _parallel_lock:
+            state["users"] -= 1
+            if state["users"] == 0 and state["limiter"] is not None:
+                state["limiter"].restore_original_limits()
+                state["limiter"] = None
+
+
+def _split_batch(run, n: int, work: int) -> list:
+    """run(lo, hi) over images 0..n: in one go, or for a big layer in WORKERS contiguous
+    parts on a thread pool. Each part writes its own slice of the results (and has its
+    own per-thread work buffers); the return values come back in order."""
+    if not PARALLEL or n < 2 or work < PARALLEL_MIN_ELEMENTS:
+        return [run(0, n)]
+    parts = min(WORKERS, n)
+    bounds = [n * i // parts for i in range(parts + 1)]
+    with _parallel_lock:
+        if _parallel_state["pool"] is None:
+            _parallel_state["pool"] = ThreadPoolExecutor(WORKERS, "engine-layers")
+        pool = _parallel_state["pool"]
+    with _one_blas_thread():
+        futures = [pool.submit(run, bounds[i], bounds[i + 1]) for i in range(parts)]
+        return [f.result() for f in futures]
 
 
 _scratch_store = threading.local()
@@ -312,7 +372,7 @@ def _scratch(key: str, shape: tuple) -> np.ndarray:
     the arithmetic for the per-batch-step buffers. Contents are garbage; a buffer never
     leaves the function that asked for it (results are always fresh arrays).
     """
-    size = int(np.prod(shape))
+    size = math.prod(shape)
     if size > SCRATCH_MAX_ELEMENTS:
         return np.empty(shape)
     store = _scratch_store.__dict__
@@ -343,15 +403,21 @@ def _conv_forward(xp: np.ndarray, w: np.ndarray, b: np.ndarray | None,
                   g: ConvGeometry) -> np.ndarray:
     """im2col + matmul, a few images at a time. xp (N, C, Hp, Wp) -> (N, K, H2, W2)."""
     (h2, w2) = g.out_hw
-    step, batches = _batches(g.n, (g.c * g.size[0] * g.size[1] + 1) * h2 * w2)
-    cols, rows = _cols_buffer(step, g, ones_row=b is not None)
+    rows = g.c * g.size[0] * g.size[1]
+    per_image = (rows + 1) * h2 * w2
     wb = w.reshape(g.k, rows) if b is None else np.concatenate(
         [w.reshape(g.k, rows), np.reshape(b, (g.k, 1))], axis=1)   # (K, C*FH*FW [+ 1])
     windows = _windows(xp, g)
     out = np.empty((g.n, g.k, h2 * w2))
-    for n0, n1 in batches:
-        _gather(cols, rows, windows, n0, n1)
-        np.matmul(wb, cols[:n1 - n0], out=out[n0:n1])             # (m, K, H2*W2)
+
+    def run(lo: int, hi: int) -> None:
+        step, batches = _batches(lo, hi, per_image)
+        cols, _ = _cols_buffer(step, g, ones_row=b is not None)
+        for n0, n1 in batches:
+            _gather(cols, rows, windows, n0, n1)
+            np.matmul(wb, cols[:n1 - n0], out=out[n0:n1])         # (m, K, H2*W2)
+
+    _split_batch(run, g.n, g.n * per_image)
     return out.reshape(g.n, g.k, h2, w2)
 
 
@@ -389,41 +455,52 @@ def _conv_backward(grad: np.ndarray, xp: np.ndarray, w: np.ndarray, g: ConvGeome
     (fh, fw), (sh, sw), (ph, pw), (h2, w2) = g.size, g.stride, g.pad, g.out_hw
     (h, wd), (hp, wp) = g.in_hw, g.padded_hw
     need_dw = need_dw or need_db
-    step, batches = _batches(g.n, (g.c * fh * fw + 1) * h2 * w2)
     rows = g.c * fh * fw
+    per_image = (rows + 1) * h2 * w2
     grad3 = np.ascontiguousarray(grad).reshape(g.n, g.k, h2 * w2)
     windows = _windows(xp, g)
     dx = None
     if need_dx and g.n * g.k * fh * fw * hp * wp <= TRANSPOSED_MAX_ELEMENTS:
         dx, need_dx = _transposed_conv(grad3, w, g), False
-    if need_dw:
-        cols, _ = _cols_buffer(step, g, ones_row=need_db)
-        parts = _scratch("parts", (step, g.k, cols.shape[1]))
-        dwb = np.zeros((g.k, cols.shape[1]))                      # [dw | db]
     if need_dx:
         wt = w.reshape(g.k, rows).T                               # (C*FH*FW, K)
-        dcols = _scratch("dcols", (step, rows, h2 * w2))
-        dcols6 = dcols.reshape(step, g.c, fh, fw, h2, w2)
-        dxp = _scratch("dxp", (step, g.c, hp, wp))
         dx = np.empty((g.n, g.c, h, wd))
-    for n0, n1 in batches:
-        m = n1 - n0
-        gm = grad3[n0:n1]                                         # (m, K, H2*W2)
+
+    def run(lo: int, hi: int) -> np.ndarray | None:
+        """Images lo..hi: their dx slice, and their share of [dw | db]."""
+        step, batches = _batches(lo, hi, per_image)
         if need_dw:
-            _gather(cols, rows, windows, n0, n1)
-            np.matmul(gm, cols[:m].transpose(0, 2, 1), out=parts[:m])
-            dwb += parts[:m].sum(axis=0)
+            cols, _ = _cols_buffer(step, g, ones_row=need_db)
+            parts = _scratch("parts", (step, g.k, cols.shape[1]))
+            dwb = np.zeros((g.k, cols.shape[1]))                  # [dw | db]
         if need_dx:
-            np.matmul(wt, gm, out=dcols[:m])                      # (m, C*FH*FW, H2*W2)
-            d = dxp[:m]
-            d.fill(0.0)
-            for i in range(fh):
-                for j in range(fw):
-                    d[:, :, i:i + (h2 - 1) * sh + 1:sh, j:j + (w2 - 1) * sw + 1:sw] += \
-                        dcols6[:m, :, i, j]
-            dx[n0:n1] = d[:, :, ph:ph + h, pw:pw + wd]
-    return (dx,
-            dwb[:, :rows].reshape(w.shape) if need_dw else None,
+            dcols = _scratch("dcols", (step, rows, h2 * w2))
+            dcols6 = dcols.reshape(step, g.c, fh, fw, h2, w2)
+            dxp = _scratch("dxp", (step, g.c, hp, wp))
+        for n0, n1 in batches:
+            m = n1 - n0
+            gm = grad3[n0:n1]                                     # (m, K, H2*W2)
+            if need_dw:
+                _gather(cols, rows, windows, n0, n1)
+                np.matmul(gm, cols[:m].transpose(0, 2, 1), out=parts[:m])
+                dwb += parts[:m].sum(axis=0)
+            if need_dx:
+                np.matmul(wt, gm, out=dcols[:m])                  # (m, C*FH*FW, H2*W2)
+                d = dxp[:m]
+                d.fill(0.0)
+                for i in range(fh):
+                    for j in range(fw):
+                        d[:, :, i:i + (h2 - 1) * sh + 1:sh, j:j + (w2 - 1) * sw + 1:sw] += \
+                            dcols6[:m, :, i, j]
+                dx[n0:n1] = d[:, :, ph:ph + h, pw:pw + wd]
+        return dwb if need_dw else None
+
+    if need_dw or need_dx:
+        shares = _split_batch(run, g.n, g.n * per_image)
+    if not need_dw:
+        return dx, None, None
+    dwb = shares[0] if len(shares) == 1 else np.sum(shares, axis=0)
+    return (dx, dwb[:, :rows].reshape(w.shape),
             dwb[:, rows].copy() if need_db else None)
 
 
@@ -483,24 +560,28 @@ def _tiles(x4: np.ndarray, g: PoolGeometry) -> np.ndarray:
                                             g.size[1])
 
 
-def _first_max(arrays: list, out: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Elementwise maximum of equally shaped arrays and the index of the array holding it.
+def _index_dtype(count: int):
+    """The smallest type for an index over `count` candidates (bool for two)."""
+    return bool if count <= 2 else (np.int8 if count < 128 else np.int32)
+
+
+def _first_max(arrays: list, best: np.ndarray, index: np.ndarray) -> None:
+    """best = elementwise maximum of equally shaped arrays; index = the array holding it.
 
     NOTE: ties. Only a strictly greater value takes over, so among equal maxima the first
     array wins; callers pass window positions in row-major order, so the gradient of a
     tied window goes to its first maximum in row-major order (as argmax picks it).
     """
     if len(arrays) == 1:
-        return arrays[0].copy(), np.zeros(arrays[0].shape, bool)
-    index = np.greater(arrays[1], arrays[0])              # two arrays: a bool is the index
-    best = np.maximum(arrays[0], arrays[1], out=out)
-    if len(arrays) > 2:
-        index = index.astype(np.int8 if len(arrays) < 128 else np.int32)
+        np.copyto(best, arrays[0])
+        index.fill(0)
+        return
+    np.greater(arrays[1], arrays[0], out=index)
+    np.maximum(arrays[0], arrays[1], out=best)
     for t, a in enumerate(arrays[2:], 2):
         bigger = np.greater(a, best)
         np.maximum(best, a, out=best)
         np.putmask(index, bigger, t)
-    return best, index
 
 
 @dataclass(frozen=True)
@@ -542,10 +623,18 @@ def _maxpool_forward(x4: np.ndarray, g: PoolGeometry) -> tuple[np.ndarray, MaxRo
         # First the maximum of each row of each window (over FW strided column views, a
         # contiguous (N, C, H, W3) result), then the maximum of those over the FH rows.
         n, c, h3, w3 = x4.shape[0], x4.shape[1], g.out_hw[0], g.out_hw[1]
-        row_max, cols = _first_max([x4[:, :, :, b::fw] for b in range(fw)],
-                                   out=_scratch("row_max", x4.shape[:3] + (w3,)))
-        by_row = row_max.reshape(n, c, h3, fh, w3)
-        out, row = _first_max([by_row[:, :, :, a] for a in range(fh)])
+        out = np.empty((n, c, h3, w3))
+        row = np.empty((n, c, h3, w3), _index_dtype(fh))
+        cols = np.empty((n, c, h3 * fh, w3), _index_dtype(fw))
+
+        def run(lo: int, hi: int) -> None:
+            part = x4[lo:hi]
+            row_max = _scratch("row_max", part.shape[:3] + (w3,))
+            _first_max([part[:, :, :, b::fw] for b in range(fw)], row_max, cols[lo:hi])
+            by_row = row_max.reshape(hi - lo, c, h3, fh, w3)
+            _first_max([by_row[:, :, :, a] for a in range(fh)], out[lo:hi], row[lo:hi])
+
+        _split_batch(run, n, x4.size)
         return out, MaxRoute(g, row=row, cols=cols.reshape(n, c, h3, fh, w3))
     win = _pool_windows(x4, g)
     flat = win.reshape(win.shape[:4] + (fh * fw,))
@@ -564,11 +653,15 @@ def _maxpool_backward(grad4: np.ndarray, route: MaxRoute, x_shape: tuple) -> np.
     if route.flat is None:
         dx = np.empty(x_shape)              # every entry is written exactly once below
         t = dx.reshape(n, c, h3, fh, w3, fw)
-        for a in range(fh):
-            in_row = _is(route.row, a)
-            for b in range(fw):
-                np.multiply(grad4, in_row & _is(route.cols[:, :, :, a], b),
-                            out=t[:, :, :, a, :, b])
+
+        def run(lo: int, hi: int) -> None:
+            for a in range(fh):
+                in_row = _is(route.row[lo:hi], a)
+                for b in range(fw):
+                    np.multiply(grad4[lo:hi], in_row & _is(route.cols[lo:hi, :, :, a], b),
+                                out=t[lo:hi, :, :, a, :, b])
+
+        _split_batch(run, n, dx.size)
         return dx
     # Overlapping windows can share an arg-max: bincount adds their gradients.
     where = route.flat

@@ -2,6 +2,9 @@
 loop reference, and every spatial-arithmetic example of LECTURE.md section 7."""
 from __future__ import annotations
 
+import importlib.util
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pytest
 
@@ -145,15 +148,24 @@ def test_avgpool2d_gradients_match_centered_differences(x, size, stride):
 
 # ---------------------------------------------------------------- fast path == reference
 
-@pytest.fixture(params=[(layers.CHUNK_ELEMENTS, layers.TRANSPOSED_MAX_ELEMENTS),
-                        (layers.CHUNK_ELEMENTS, 0), (64, 0)],
-                ids=["default", "col2im", "col2im-tiny-chunks"])
+@pytest.fixture(params=[(layers.CHUNK_ELEMENTS, layers.TRANSPOSED_MAX_ELEMENTS, False),
+                        (layers.CHUNK_ELEMENTS, 0, False), (64, 0, False), (64, 0, True)],
+                ids=["default", "col2im", "col2im-tiny-chunks", "batch-parallel"])
 def chunking(request, monkeypatch):
     """Run the conv fast path as configured (small layers take dx from a transposed
-    convolution), with col2im for dx, and with col2im and one image per batch step."""
-    chunk, transposed = request.param
+    convolution), with col2im for dx, with col2im and one image per batch step, and with
+    the batch split over three worker threads."""
+    chunk, transposed, parallel = request.param
     monkeypatch.setattr(layers, "CHUNK_ELEMENTS", chunk)
     monkeypatch.setattr(layers, "TRANSPOSED_MAX_ELEMENTS", transposed)
+    force_parallel(monkeypatch, parallel)
+
+
+def force_parallel(monkeypatch, on: bool = True) -> None:
+    """Split every batch over three workers (or never), whatever the layer's size."""
+    monkeypatch.setattr(layers, "PARALLEL", on)
+    monkeypatch.setattr(layers, "WORKERS", 3)
+    monkeypatch.setattr(layers, "PARALLEL_MIN_ELEMENTS", 0 if on else 1 << 62)
 
 
 @pytest.mark.parametrize("x, w, b, stride, pad", list(conv_cases(30, seed=5)))
@@ -189,9 +201,12 @@ def test_conv2d_fast_path_on_a_larger_batch_equals_reference(monkeypatch):
     assert np.max(np.abs(db - rdb)) < 1e-10
 
 
+@pytest.mark.parametrize("parallel", [False, True], ids=["serial", "batch-parallel"])
 @pytest.mark.parametrize("integer", [False, True], ids=["random", "many-ties"])
 @pytest.mark.parametrize("x, size, stride", list(pool_cases(24, seed=7)))
-def test_maxpool2d_fast_path_equals_loop_reference(x, size, stride, integer):
+def test_maxpool2d_fast_path_equals_loop_reference(x, size, stride, integer, parallel,
+                                                   monkeypatch):
+    force_parallel(monkeypatch, parallel)
     if integer:
         x = np.round(x)                      # small whole numbers: windows with ties
     upstream = np.random.default_rng(1).standard_normal(
@@ -430,3 +445,27 @@ def test_conv_output_over_the_limits_is_refused_before_it_is_computed():
                                              "w": {"shape": [50, 1, 1, 1]}},
                         limits=engine.Limits(max_total_elements=20_000))
     assert info.value.kind == "limit" and "45,000 elements" in info.value.message
+
+
+def blas_threads() -> list:
+    """BLAS thread counts as threadpoolctl sees them ([] without threadpoolctl, which the
+    engine then does without: its batch-parallel path stays off)."""
+    if importlib.util.find_spec("threadpoolctl") is None:
+        return []
+    from threadpoolctl import threadpool_info
+    return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+
+def test_batch_parallel_runs_restore_the_blas_thread_setting(monkeypatch):
+    """Overlapping parallel runs from two threads give right answers and leave BLAS as
+    they found it."""
+    force_parallel(monkeypatch)
+    before = blas_threads()
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((4, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: layers.conv2d(x, w, pad=1), range(6)))
+    expected = layers.conv2d_reference(x, w, None, 1, 1)
+    assert all(np.max(np.abs(r - expected)) < 1e-10 for r in results)
+    assert layers._parallel_state["users"] == 0 and layers._parallel_state["limiter"] is None
+    assert blas_threads() == before
