@@ -22,32 +22,45 @@ function section(title, testid) {
   return { node, body };
 }
 
-/** Build the view inside `root` (an empty element) and render the layer from the hash. */
-export function mountConvView(root) {
-  let state = parseHash(location.hash.startsWith("#conv") ? location.hash : "#conv");
-  // An uploaded picture lives only in this page: a link to it reopens with random values.
+/** The view's skeleton: the controls column and the sections of the main column. */
+function buildLayout(root) {
+  const parts = {
+    controls: el("aside", { class: "conv-controls", "aria-label": "layer settings" }),
+    exampleNote: el("p", { class: "conv-example-note", hidden: true }),
+    arith: section(null, "conv-arithmetic"),
+    inputNote: el("p", { class: "conv-input-note", testid: "conv-input-note" }),
+    slide: section(null, "conv-slide"),
+    forward: section("Maps", "conv-maps"),
+    routing: section("Max pool: routing the gradient back", "conv-pool-routing"),
+    backward: section("Backward pass", "conv-backward"),
+  };
+  parts.routing.node.hidden = true;
+  parts.main = el("div", { class: "conv-main" }, [parts.exampleNote, parts.arith.node, parts.inputNote,
+    parts.slide.node, parts.forward.node, parts.routing.node, parts.backward.node]);
+  parts.view = el("div", { class: "conv-view", testid: "conv-view" }, [parts.controls, parts.main]);
+  root.replaceChildren(parts.view);
+  return parts;
+}
+
+/** Settings from the hash, minus what a link cannot carry (an upload, example data). */
+function initialState() {
+  const state = parseHash(location.hash.startsWith("#conv") ? location.hash : "#conv");
   if (state.input === "upload") state.input = "random";
   if (!state.example && state.input === "example") state.input = "random";
   if (!state.example && state.weights === "example") state.weights = "random";
+  return state;
+}
+
+/** Build the view inside `root` (an empty element) and render the layer from the hash. */
+export function mountConvView(root) {
+  let state = initialState();
   const data = { exampleInput: null, exampleWeights: null, exampleBias: null, upload: null };
   let examples = [];
   let timer = null;
   let requestId = 0;
   let lastHash = "";
 
-  const controlsHost = el("aside", { class: "conv-controls", "aria-label": "layer settings" });
-  const arith = section(null, "conv-arithmetic");
-  const slide = section(null, "conv-slide");
-  const forward = section("Maps", "conv-maps");
-  const routing = section("Max pool: routing the gradient back", "conv-pool-routing");
-  const backward = section("Backward pass", "conv-backward");
-  routing.node.hidden = true;
-  const inputNote = el("p", { class: "conv-input-note", testid: "conv-input-note" });
-  const exampleNote = el("p", { class: "conv-example-note", hidden: true });
-  const main = el("div", { class: "conv-main" }, [exampleNote, arith.node, inputNote, slide.node, forward.node, routing.node, backward.node]);
-  const view = el("div", { class: "conv-view", testid: "conv-view" }, [controlsHost, main]);
-  root.replaceChildren(view);
-
+  const { controls: controlsHost, exampleNote, arith, inputNote, slide, forward, routing, backward, main, view } = buildLayout(root);
   const controls = createControls(controlsHost, { onChange: change, onUpload: upload, onExample: applyExample });
   const arithmetic = createArithmeticPanel(arith.body, { onSuggest: change });
   const slider = createSlide(slide.body);
@@ -129,7 +142,11 @@ export function mountConvView(root) {
       return;
     }
     if (id !== requestId) return;
-    await draw(resp);
+    try {
+      await draw(resp);
+    } catch (err) {
+      arithmetic.showMessage(`The page could not draw this layer: ${err.message}`);
+    }
     if (id !== requestId) return;
     performance.mark("conv:drawn");
     document.body.dataset.state = "ready";
@@ -153,6 +170,7 @@ export function mountConvView(root) {
     if (location.hash === "#conv") { writeHash(); return; }  // the tab was clicked: keep the layer
     if (location.hash === lastHash) return;
     state = parseHash(location.hash);
+    if (state.example && examples.some((ex) => ex.id === state.example)) { applyExample(state.example); return; }
     controls.sync(state);
     schedule();
   });
