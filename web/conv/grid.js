@@ -25,7 +25,8 @@ function channelName(c, depth) {
 }
 
 export function createInputGrid(host) {
-  const canvas = el("canvas", { testid: "conv-input-grid", class: "conv-canvas" });
+  const canvas = el("canvas", { testid: "conv-input-grid", class: "conv-canvas", role: "img",
+    "aria-label": "the input volume, one grid per channel, zero padding hatched, the filter window outlined" });
   const overlay = el("div", { class: "conv-grid-overlay" });
   const tip = el("div", { class: "conv-tip", hidden: true });
   const note = el("div", { class: "conv-note" });

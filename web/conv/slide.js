@@ -41,7 +41,7 @@ export function createSlide(host) {
   const maps = createOutputMaps(mapsHost, { onHover: (hit) => showField(hit ?? pinned), onSelect: pin });
   const timeline = createTimeline(timelineHost, { prefix: "conv", label: "sliding filter", onChange: onPosition });
   let resp = null;
-  let seq = null;          // {count, rows, cols, total, mode}
+  let seq = null;          // {mode: "conv" | "pool", perMap: cells per map, cols, total steps}
   let pinned = null;
   let shownKey = "";
   let filterShown = -1;
@@ -141,6 +141,7 @@ export function createSlide(host) {
     volume.render(count, rows, cols, poolOnly ? resp.pool.shape_text : resp.shape_text);
     mapsTitle.textContent = poolOnly ? "Pooled map (max of each window)"
       : `Activation maps: ${count} filter${count > 1 ? "s" : ""}, ${count} map${count > 1 ? "s" : ""}, stacked into the output volume`;
+    title.textContent = poolOnly ? "The max-pool window slides over the input" : "The filter slides over the input";
     explain.textContent = poolOnly
       ? `A ${resp.pool.size.join("×")} window slides with stride ${resp.pool.stride[0]}; each pooled cell is the largest number in its window.`
       : "At each position the filter's weights multiply the numbers under the window (through the whole depth), "
