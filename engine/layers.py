@@ -321,7 +321,8 @@ def _batches(lo: int, hi: int, per_image: int):
 # ---------------------------------------------------------------- batch-parallel runs
 
 _parallel_lock = threading.Lock()
-_parallel_state: dict = {"users": 0, "limiter": None, "pool": None, "controller": None}
+_parallel_state: dict = {"users": 0, "limiter": None, "pool": None, "pid": None,
+                         "controller": None}
 
 
 @contextmanager
@@ -354,8 +355,10 @@ def _split_batch(run, n: int, work: int) -> list:
     parts = min(WORKERS, n)
     bounds = [n * i // parts for i in range(parts + 1)]
     with _parallel_lock:
-        if _parallel_state["pool"] is None:
+        # A forked process (a server worker) inherits the pool but not its threads.
+        if _parallel_state["pool"] is None or _parallel_state["pid"] != os.getpid():
             _parallel_state["pool"] = ThreadPoolExecutor(WORKERS, "engine-layers")
+            _parallel_state["pid"] = os.getpid()
         pool = _parallel_state["pool"]
     with _one_blas_thread():
         futures = [pool.submit(run, bounds[i], bounds[i + 1]) for i in range(parts)]
