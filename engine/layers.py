@@ -40,7 +40,7 @@ DESCRIBE_MAX_ELEMENTS = 20_000
 # one matmul) instead of col2im's FH*FW strided adds, whose per-call cost dominates there.
 TRANSPOSED_MAX_ELEMENTS = 1 << 18
 # Work buffers up to this many elements are kept per thread and reused by the next call.
-SCRATCH_MAX_ELEMENTS = 1 << 22
+SCRATCH_MAX_ELEMENTS = 1 << 21
 # Layers that touch at least this many elements split their batch over WORKERS threads
 # (numpy releases the GIL in copies, ufuncs and matmuls). Only when threadpoolctl can hold
 # BLAS to one thread per worker meanwhile: each worker's matmuls are small, and letting each
