@@ -12,7 +12,7 @@ import { FILTER_PRESETS } from "./filters.js";
 /** [state name, test id, label, title] of every numeric control, in panel order. */
 const NUMBER_CONTROLS = [
   ["height", "conv-input-size", "input size", "side of the square input (H = W); W1 in the formula"],
-  ["width", "conv-input-width", "width", "width W1 when the input is not square"],
+  ["width", "conv-input-width", "width W", "width W1 when the input is not square"],
   ["depth", "conv-depth", "depth C", "channels of the input (3 for an RGB image)"],
   ["filters", "conv-filters", "filters K", "number of filters = depth of the output"],
   ["size", "conv-filter-size", "filter size F", "each filter is F×F×C"],
