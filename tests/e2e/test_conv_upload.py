@@ -1,5 +1,6 @@
-"""Conv view, input pictures: an uploaded PNG becomes the layer's input (grey or RGB), and
-the built-in pictures are real arrays of pixel intensities in [0, 1]."""
+"""Conv view, inputs and filters: an uploaded PNG becomes the layer's input (grey or RGB),
+the built-in pictures are arrays of pixel intensities in [0, 1], and a filter preset is an
+explicit edge detector that responds where the picture has an edge."""
 from __future__ import annotations
 
 import json
@@ -78,3 +79,24 @@ def test_built_in_picture_is_an_image_in_unit_range(page, server_url):
     assert picture[0][0][0] == 0.0 and picture[0][0][8] == 1.0
     assert all(row == picture[0][0] for row in picture[0])
     assert conv.output_shape == "7×7×1"
+
+
+def test_vertical_edge_filter_finds_the_vertical_edge(page, server_url):
+    conv = ConvPage(page, server_url).open("&n=9&f=3&in=image%3Avedge")
+    with page.expect_request(lambda r: r.url.endswith("/api/conv")) as info:
+        page.get_by_test_id("conv-weights").select_option("vertical")
+    wait_ready(page)
+    body = json.loads(info.value.post_data)
+    # An explicit edge detector: +1 left column, 0 middle, -1 right column, no bias.
+    assert body["weights"] == [[[[1, 0, -1], [1, 0, -1], [1, 0, -1]]]]
+    assert body["bias"] == [0]
+    conv.step_end()
+    values = {c["cell"][1:]: c["value"] for c in conv.cells()}
+    picture = body["input"][0]
+    # Worked out here: each output is sum over the 3x3 window of weight * pixel.
+    for (i, j), value in values.items():
+        expected = sum(picture[i + a][j + b] * (1, 0, -1)[b] for a in range(3) for b in range(3))
+        assert value == pytest.approx(expected, abs=1e-9)
+    # Dark left half, bright right half: only windows over the edge respond.
+    edge_columns = {j for (i, j), v in values.items() if abs(v) > 1e-9}
+    assert edge_columns and all(2 <= j <= 4 for j in edge_columns)
