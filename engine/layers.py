@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -348,8 +348,9 @@ def _one_blas_thread():
 
 def _split_batch(run, n: int, work: int) -> list:
     """run(lo, hi) over images 0..n: in one go, or for a big layer in WORKERS contiguous
-    parts on a thread pool. Each part writes its own slice of the results (and has its
-    own per-thread work buffers); the return values come back in order."""
+    parts, the first on this thread and the others on a thread pool. Each part writes its
+    own slice of the results (and has its own per-thread work buffers); the return values
+    come back in order."""
     if not PARALLEL or n < 2 or work < PARALLEL_MIN_ELEMENTS:
         return [run(0, n)]
     parts = min(WORKERS, n)
@@ -357,12 +358,16 @@ def _split_batch(run, n: int, work: int) -> list:
     with _parallel_lock:
         # A forked process (a server worker) inherits the pool but not its threads.
         if _parallel_state["pool"] is None or _parallel_state["pid"] != os.getpid():
-            _parallel_state["pool"] = ThreadPoolExecutor(WORKERS, "engine-layers")
+            _parallel_state["pool"] = ThreadPoolExecutor(WORKERS - 1, "engine-layers")
             _parallel_state["pid"] = os.getpid()
         pool = _parallel_state["pool"]
     with _one_blas_thread():
-        futures = [pool.submit(run, bounds[i], bounds[i + 1]) for i in range(parts)]
-        return [f.result() for f in futures]
+        futures = [pool.submit(run, bounds[i], bounds[i + 1]) for i in range(1, parts)]
+        try:
+            first = run(bounds[0], bounds[1])
+        finally:
+            wait(futures)           # no part may outlive the one-BLAS-thread setting
+        return [first] + [f.result() for f in futures]
 
 
 _scratch_store = threading.local()
