@@ -12,13 +12,15 @@ export function createArithmeticPanel(host, { onSuggest }) {
   const params = el("span", { testid: "conv-params", class: "conv-big" });
   const paramsText = el("span", { class: "conv-params-text" });
   const pool = el("div", { class: "conv-pool-arith" });
+  const rule = el("div", { class: "conv-rule", text: "W2 = (W1 − F + 2P)/S + 1,  H2 = (H1 − F + 2P)/S + 1,  depth K" });
+  const shapeLabel = el("span", { text: "Output volume (width × height × depth): " });
   const error = el("div", { testid: "conv-error", class: "conv-error", role: "alert", hidden: true });
   const message = el("div", { testid: "conv-message", class: "conv-message", role: "alert", hidden: true });
   host.append(
     el("h3", { text: "Output size and parameters" }),
-    el("div", { class: "conv-rule", text: "W2 = (W1 − F + 2P)/S + 1,  H2 = (H1 − F + 2P)/S + 1,  depth K" }),
+    rule,
     formulas,
-    el("div", { class: "conv-shape-line" }, ["Output volume (width × height × depth): ", shape]),
+    el("div", { class: "conv-shape-line" }, [shapeLabel, shape]),
     el("div", { class: "conv-shape-line" }, ["Parameters: ", params, " ", paramsText]),
     pool, error, message,
   );
@@ -34,6 +36,8 @@ export function createArithmeticPanel(host, { onSuggest }) {
     const [depth, height, width] = resp.input_shape;
     const [k] = resp.output_shape;
     const conv = resp.params.total > 0 || resp.weights.length > 0;
+    rule.hidden = !conv;
+    shapeLabel.textContent = conv ? "Output volume (width × height × depth): " : "Volume going into the pool (width × height × depth): ";
     formulas.replaceChildren(
       el("div", { class: "conv-input-line", text: `Input W1 × H1 × C = ${width}×${height}×${depth}  (the API writes (C, H, W) = (${depth}, ${height}, ${width}))` }),
     );

@@ -107,6 +107,7 @@ export function createControls(host, { onChange, onUpload, onExample }) {
     upstream.node.value = state.upstream;
     example.node.value = state.example;
     for (const name of ["filters", "size", "stride", "pad"]) numbers[name].row.classList.toggle("conv-off", !state.conv);
+    weights.row.classList.toggle("conv-off", !state.conv);
     for (const name of ["poolSize", "poolStride"]) numbers[name].row.classList.toggle("conv-off", !state.pool);
   }
 
