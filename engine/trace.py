@@ -44,15 +44,17 @@ def evaluate(expression: str, inputs: dict | None = None, *, output: str | None 
         nodes = _needed(graph.nodes, out)
         graph.assign_ids(nodes)
         warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
-        run_forward(nodes, limits, deadline)
-        seed = _upstream(out, upstream, warnings, limits)
-        steps = run_backward(nodes, out, seed, deadline, limits)
-        trace = Trace(nodes, out, graph, steps, seed, warnings)
-        trace.given_inputs = inputs
-        trace.check_finite()
-        if gradcheck:
-            from engine.gradcheck import check_gradients
-            trace.gradcheck = check_gradients(trace, limits, deadline)
+        # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
+        with np.errstate(all="ignore"):
+            run_forward(nodes, limits, deadline)
+            seed = _upstream(out, upstream, warnings, limits)
+            steps = run_backward(nodes, out, seed, deadline, limits)
+            trace = Trace(nodes, out, graph, steps, seed, warnings)
+            trace.given_inputs = inputs
+            trace.check_finite()
+            if gradcheck:
+                from engine.gradcheck import check_gradients
+                trace.gradcheck = check_gradients(trace, limits, deadline)
         return trace
     finally:
         if collecting:
@@ -244,7 +246,8 @@ class Trace:
     @property
     def backward_steps(self) -> list[dict]:
         """One dict per gate, output first: upstream × local = downstream."""
-        return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
+        with np.errstate(all="ignore"):
+            return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
 
     def _step_dict(self, node: Node, g, downs) -> dict:
         local = [None if d is None else _jacobian(node, i, node.value, node.inputs[i].value)
