@@ -98,8 +98,8 @@ class GraphPage:
         """Every drawn node: id -> {value, grad, name, op} as the page shows them now."""
         rows = self.page.eval_on_selector_all(
             "[data-testid=graph] [data-node-id]",
-            "els => els.map(e => [e.dataset.nodeId, e.dataset.value ?? null, e.dataset.grad ?? null,"
-            " e.dataset.nodeName ?? null, e.dataset.op])")
+            "els => els.map(e => [e.dataset.nodeId, e.dataset.value ?? null,"
+            " e.dataset.grad ?? null, e.dataset.nodeName ?? null, e.dataset.op])")
         return {i: {"value": None if v is None else json.loads(v),
                     "grad": None if g is None else json.loads(g), "name": n, "op": op}
                 for i, v, g, n, op in rows}
@@ -108,6 +108,22 @@ class GraphPage:
         """The copy-gate sum drawn next to a node ("4 + 2 = 6"), or "" while hidden."""
         label = self.node(name).locator("text.sum")
         return "" if "hidden" in (label.get_attribute("class") or "") else label.text_content()
+
+    def visible_labels(self, kind: str) -> list[str]:
+        """Texts of the edge labels now shown; kind: "val" (green) or "grad" (red)."""
+        return self.page.eval_on_selector_all(
+            f"[data-testid=graph] text.{kind}:not(.hidden)", "ts => ts.map(t => t.textContent)")
+
+    def font_size(self, testid: str) -> float:
+        return float(self.testid(testid).evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+
+    def wait_step(self, step) -> None:
+        """Wait until the timeline shows `step` (a number, or "last")."""
+        last = "document.querySelector('[data-testid=scrubber]').max"
+        want = last if step == "last" else f"'{step}'"
+        self.page.wait_for_function(
+            f"document.querySelector('[data-testid=timeline]').dataset.step === {want}",
+            timeout=10_000)
 
     def explanation(self) -> str:
         return self.testid("explanation").inner_text()

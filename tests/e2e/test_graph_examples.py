@@ -27,7 +27,7 @@ def close(a, b) -> bool:
     """Equal numbers or equal nested lists of numbers (the page passes JSON through)."""
     if isinstance(a, list) or isinstance(b, list):
         return isinstance(a, list) and isinstance(b, list) and len(a) == len(b) and all(
-            close(x, y) for x, y in zip(a, b))
+            close(x, y) for x, y in zip(a, b, strict=True))
     if isinstance(a, str) or isinstance(b, str):
         return a == b
     return a == pytest.approx(b, rel=1e-12, abs=1e-12)
@@ -48,14 +48,15 @@ def test_every_example_ends_with_the_api_gradients(page, server_url):
         graph.click("step-end")
         trace = api_trace(server_url, example)
         shown = graph.shown_nodes()
+        where = example["id"]
         for name, grad in trace["gradients"].items():
             node = next(n for n in shown.values() if n["name"] == name)
-            assert close(node["grad"], grad), f"{example['id']}: dL/d{name} on the page {node['grad']} != API {grad}"
+            assert close(node["grad"], grad), f"{where}: dL/d{name} {node['grad']} != API {grad}"
         for node in trace["nodes"]:
             if node["id"] in shown:
-                assert close(shown[node["id"]]["value"], node["value"]), f"{example['id']}: value of {node['id']}"
-        output = next(n for n in trace["nodes"] if n["id"] == trace["output"] or n["name"] == trace["output"])
-        assert close(shown[output["id"]]["value"], trace["value"]), f"{example['id']}: output value"
+                assert close(shown[node["id"]]["value"], node["value"]), f"{where}: {node['id']}"
+        output = next(n for n in trace["nodes"] if trace["output"] in (n["id"], n["name"]))
+        assert close(shown[output["id"]]["value"], trace["value"]), f"{where}: output value"
 
 
 def test_example_sentence_is_shown(page, server_url):

@@ -26,7 +26,8 @@ def test_copied_link_reopens_graph_and_step(page, server_url, browser):
         again.wait_ready()
         assert again.step() == 9
         assert again.shown_nodes() == shown
-        assert again.testid("expression-input").input_value() == graph.testid("expression-input").input_value()
+        program = graph.testid("expression-input").input_value()
+        assert again.testid("expression-input").input_value() == program
         assert again.testid("examples").input_value() == "sigmoid-neuron"
     finally:
         other.close()
@@ -84,7 +85,8 @@ def test_download_trace_json(page, server_url, tmp_path):
     path = tmp_path / "trace.json"
     graph.export("trace").save_as(path)
     trace = json.loads(path.read_text())
-    api = httpx.post(server_url + "/api/graph", json={"expression": trace_expression(server_url)}).json()
+    body = {"expression": trace_expression(server_url)}
+    api = httpx.post(server_url + "/api/graph", json=body).json()
     assert trace["gradients"] == api["gradients"] == {"x": -4.0, "y": -4.0, "z": 3.0}
     assert trace["value"] == -12.0
 

@@ -11,7 +11,8 @@ from tests.e2e.pages import GraphPage
 # after each step, the values and gradients that must be shown (None: not yet shown).
 SIMPLE_STEPS = [
     # step: ({name: value}, {name: grad})
-    ({"x": -2, "y": 5, "z": -4, "q": None, "f": None}, {"x": None, "y": None, "z": None, "q": None, "f": None}),
+    ({"x": -2, "y": 5, "z": -4, "q": None, "f": None},
+     {"x": None, "y": None, "z": None, "q": None, "f": None}),
     ({"q": 3, "f": None}, {"f": None}),
     ({"q": 3, "f": -12}, {"f": None}),
     ({"f": -12}, {"f": 1, "q": None, "z": None}),
@@ -51,10 +52,8 @@ def test_simple_example_forward_then_back(simple):
 
 def test_simple_example_edges_carry_green_values_and_red_gradients(simple):
     simple.click("step-end")
-    green = simple.page.eval_on_selector_all(
-        "[data-testid=graph] text.val:not(.hidden)", "ts => ts.map(t => t.textContent)")
-    red = simple.page.eval_on_selector_all(
-        "[data-testid=graph] text.grad:not(.hidden)", "ts => ts.map(t => t.textContent)")
+    green = simple.visible_labels("val")
+    red = simple.visible_labels("grad")
     # edges x, y, z, q and the output: values -2 5 -4 3 -12; gradients -4 -4 3 -4 1
     assert sorted(green) == sorted(["−2", "5", "−4", "3", "−12"])
     assert sorted(red) == sorted(["−4", "−4", "3", "−4", "1"])
@@ -85,7 +84,7 @@ def test_keyboard_stepping(simple):
     assert simple.step() == simple.last_step() and simple.grad("x") == -4
     simple.press("Home")
     simple.press(" ")  # play
-    simple.page.wait_for_function("document.querySelector('[data-testid=timeline]').dataset.step === '2'")
+    simple.wait_step(2)
     simple.press(" ")  # pause
     paused_at = simple.step()
     simple.page.wait_for_timeout(1500)
@@ -96,9 +95,7 @@ def test_play_runs_to_the_end(simple):
     simple.testid("speed").select_option("4")
     simple.click("step-start")
     simple.click("play")
-    simple.page.wait_for_function(
-        "document.querySelector('[data-testid=timeline]').dataset.step === "
-        "document.querySelector('[data-testid=scrubber]').max", timeout=10_000)
+    simple.wait_step("last")
     assert simple.grad("x") == -4 and simple.grad("y") == -4
 
 
@@ -159,7 +156,7 @@ def test_max_gate_routes_9_and_0(page, server_url):
     graph.click("step-end")
     assert graph.grad("y") == 9 and graph.grad("x") == 0
     assert "max: routes 9 to the larger input, 0 to the other" in graph.explanation()
-    red = page.eval_on_selector_all("[data-testid=graph] text.grad:not(.hidden)", "ts => ts.map(t => t.textContent)")
+    red = graph.visible_labels("grad")
     assert "9" in red and "0" in red
 
 

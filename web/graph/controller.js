@@ -55,6 +55,11 @@ export function mountGraphView(root, chrome) {
   function showStep(s, { animate = false } = {}) {
     if (!model) return;
     view.show(s, { animate });
+    const step = model.steps[s];
+    if (step && step.node) {
+      const at = view.position(step.node);
+      if (at) panzoom.follow(at.x, at.y);
+    }
     renderExplanation(explanation, explainStep(model, s));
     if (selected) inspector.show(model, selected, s);
     state = { ...state, step: s };
@@ -75,6 +80,7 @@ export function mountGraphView(root, chrome) {
     setPageState("busy");
     editor.clearError();
     let answer;
+    performance.mark("graph:request");
     try {
       answer = await postJSON("/api/graph", graphRequest(next));
     } catch (err) {
@@ -86,6 +92,7 @@ export function mountGraphView(root, chrome) {
       return;
     }
     if (mine !== runId) return;
+    performance.mark("graph:response");
     root.classList.remove("stale");
     trace = answer;
     state = { ...next, step };
@@ -94,12 +101,13 @@ export function mountGraphView(root, chrome) {
     const hidden = foldedConstants(trace, symbols);
     model = buildSteps(trace, hidden);
     view.render(trace, layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id))), model);
-    panzoom.fit(view.size());
+    panzoom.initial(view.size());
     selected = null;
     inspector.empty();
     refreshOpenTab();
     timeline.reset(model.last, (s) => stepTitle(model, s), Math.min(step, model.last));
     svg.dataset.renderMs = (performance.now() - t0).toFixed(1);
+    performance.mark("graph:drawn");
     svg.dataset.nodes = String(trace.nodes.length);
     root.querySelector(".warnings").textContent = (trace.warnings || []).join(" ");
   }

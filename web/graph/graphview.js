@@ -79,9 +79,30 @@ function edgePath(points) {
 }
 
 function symbolClass(label) {
-  if (label.length > 5) return "symbol longer";
-  if (label.length > 3) return "symbol long";
+  if (label.length > 5) return "symbol longest";
+  if (label.length > 3) return "symbol longer";
+  if (label.length > 2) return "symbol long";
   return "symbol";
+}
+
+/**
+ * Entry port of every edge: a gate's inputs enter from top to bottom in the order their
+ * edges arrive (by the height of the point before the gate), so they never cross at the gate.
+ */
+function assignPorts(edges) {
+  const byTarget = new Map();
+  for (const e of edges) {
+    if (!byTarget.has(e.to)) byTarget.set(e.to, []);
+    byTarget.get(e.to).push(e);
+  }
+  const ports = new Map();
+  for (const list of byTarget.values()) {
+    const before = (e) => e.points[e.points.length - 2];
+    list.slice()
+      .sort((a, b) => before(a).y - before(b).y || a.slot - b.slot)
+      .forEach((e, i) => ports.set(e, { port: i, ports: list.length }));
+  }
+  return ports;
 }
 
 export function createGraphView(svg, { onSelect } = {}) {
@@ -135,19 +156,21 @@ export function createGraphView(svg, { onSelect } = {}) {
     return { g, sum, node };
   }
 
-  function drawEdge(edge, nodes, positions, id, fanOut) {
+  function drawEdge(edge, nodes, positions, id, fanOut, port) {
     const src = nodes.get(edge.from);
     const spread = (edge.parallel - (edge.parallelCount - 1) / 2) * SIZES.parallelGap;
     const start = exitPoint(src, positions.get(edge.from), edge.parallelCount > 1 ? spread * 0.5 : 0);
-    const end = entryPoint(positions.get(edge.to), edge.port, edge.ports);
+    const end = entryPoint(positions.get(edge.to), port.port, port.ports);
     const mids = edge.points.slice(1, -1).map((p) => ({ x: p.x, y: p.y + (edge.parallelCount > 1 ? spread : 0) }));
     const points = [start, ...mids, end];
     const path = el("path", { class: "edge", id, d: edgePath(points) }, edgeLayer);
     // Labels sit where neighbouring edges are furthest apart: near the source where edges
-    // converge on a gate, nearer the target where they fan out of a copied value.
+    // converge on a gate, nearer the target where they fan out of a copied value, and on
+    // the middle stretch of a long edge, away from both crowds.
     const t = fanOut.get(edge.from) > 1 ? 0.62 : 0.45;
-    const a = points[0];
-    const b = points[1];
+    const k = Math.floor((points.length - 1) / 2);
+    const a = points.length > 2 ? points[k] : points[0];
+    const b = points.length > 2 ? points[k + 1] : points[1];
     const at = { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
     const val = el("text", { class: "val hidden", x: at.x, y: at.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
     const grad = el("text", { class: "grad hidden", x: at.x, y: at.y + SIZES.labelOffset, "text-anchor": "middle",
@@ -176,7 +199,8 @@ export function createGraphView(svg, { onSelect } = {}) {
     }
     const fanOut = new Map();
     for (const e of layout.edges) fanOut.set(e.from, (fanOut.get(e.from) || 0) + 1);
-    const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut));
+    const ports = assignPorts(layout.edges);
+    const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut, ports.get(e)));
     const stub = drawStub(model.output, layout.nodes.get(model.output.id));
     const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
     const edgesInto = new Map();
@@ -184,7 +208,7 @@ export function createGraphView(svg, { onSelect } = {}) {
       if (!edgesInto.has(e.to)) edgesInto.set(e.to, []);
       edgesInto.get(e.to).push(e);
     }
-    drawn = { trace, layout, model, nodeEls, edges, edgesInto, stub, integers, step: -1 };
+    drawn = { trace, layout, model, nodeEls, edges, edgesInto, stub, integers, step: -1, current: [] };
     selected = null;
   }
 
@@ -193,34 +217,49 @@ export function createGraphView(svg, { onSelect } = {}) {
   }
 
   function setText(textEl, text, visible) {
-    textEl.classList.toggle("hidden", !visible);
+    const hidden = textEl.classList.contains("hidden");
+    if (hidden === visible) textEl.classList.toggle("hidden", !visible);
     if (visible && textEl.textContent !== text) textEl.textContent = text;
   }
 
-  function showNode(id, s) {
-    const { model, nodeEls } = drawn;
-    const { g, sum, node } = nodeEls.get(id);
-    const hasValue = (model.valueStep.get(id) ?? Infinity) <= s;
-    const hasGrad = node.grad != null && (model.gradStep.get(id) ?? Infinity) <= s;
+  function setData(g, key, value) {
+    if (value === null) {
+      if (key in g.dataset) delete g.dataset[key];
+    } else if (g.dataset[key] !== value) {
+      g.dataset[key] = value;
+    }
+  }
+
+  // Stepping touches only what changed since the last step: on a 300-node graph a step
+  // must stay well under a frame, and every DOM write costs a style recalculation.
+  function showNode(entry, s) {
+    const { model } = drawn;
+    const { g, sum, node } = entry;
+    const hasValue = (model.valueStep.get(node.id) ?? Infinity) <= s;
+    const hasGrad = node.grad != null && (model.gradStep.get(node.id) ?? Infinity) <= s;
+    const text = node.grad_parts && node.grad_parts.length > 1
+      ? sumText(partsAt(model, node, s), hasGrad ? node.grad : null) : null;
+    const key = `${hasValue}|${hasGrad}|${text}`;
+    if (entry.key === key) return;
+    entry.key = key;
     g.classList.toggle("pending", !hasValue);
     g.classList.toggle("has-grad", hasGrad);
-    if (hasValue) g.dataset.value = JSON.stringify(node.value);
-    else delete g.dataset.value;
-    if (hasGrad) g.dataset.grad = JSON.stringify(node.grad);
-    else delete g.dataset.grad;
-    const text = sumText(partsAt(model, node, s), hasGrad ? node.grad : null);
+    setData(g, "value", hasValue ? JSON.stringify(node.value) : null);
+    setData(g, "grad", hasGrad ? JSON.stringify(node.grad) : null);
     setText(sum, text || "", text !== null);
     sum.classList.toggle("partial", !hasGrad);
   }
 
   function showEdge(e, s) {
     const { model } = drawn;
-    const src = model.nodes.get(e.from);
     const hasValue = (model.valueStep.get(e.from) ?? Infinity) <= s;
     const hasGrad = (model.edgeGradStep.get(e.key) ?? Infinity) <= s;
+    const key = `${hasValue}|${hasGrad}`;
+    if (e.state === key) return;
+    e.state = key;
+    const src = model.nodes.get(e.from);
     setText(e.val, label(src.value, src.shape), hasValue);
     setText(e.grad, hasGrad ? label(model.edgeGrad.get(e.key), src.shape) : "", hasGrad);
-    e.path.classList.remove("active-fwd", "active-bwd");
   }
 
   function showStub(s) {
@@ -229,7 +268,6 @@ export function createGraphView(svg, { onSelect } = {}) {
     setText(stub.val, label(out.value, out.shape), (model.valueStep.get(out.id) ?? Infinity) <= s);
     const hasGrad = out.grad != null && (model.gradStep.get(out.id) ?? Infinity) <= s;
     setText(stub.grad, hasGrad ? label(out.grad, out.shape) : "", hasGrad);
-    stub.path.classList.remove("active-bwd");
   }
 
   /** A dot carrying a number along an edge; backward dots travel from the gate to its input. */
@@ -245,30 +283,39 @@ export function createGraphView(svg, { onSelect } = {}) {
     setTimeout(() => g.remove(), TIMING.travelMs + 50);
   }
 
+  /** A label fades in once the travelling gradient has (almost) reached it. */
+  function fadeIn(textEl, delay) {
+    textEl.animate([{ opacity: 0 }, { opacity: 1 }], { duration: 400, delay, fill: "backwards" });
+  }
+
+  function clearCurrent() {
+    for (const target of drawn.current) target.classList.remove("current-fwd", "current-bwd", "active-fwd", "active-bwd");
+    drawn.current = [];
+    travelLayer.replaceChildren();
+  }
+
   function highlightCurrent(s, animate) {
     const { model, nodeEls, edgesInto } = drawn;
-    for (const { g } of nodeEls.values()) g.classList.remove("current-fwd", "current-bwd");
-    travelLayer.replaceChildren();
+    clearCurrent();
     const step = model.steps[s];
     if (!step || step.kind === "start") return;
     const backward = step.kind !== "forward";
     const current = nodeEls.get(step.node);
     current.g.classList.add(backward ? "current-bwd" : "current-fwd");
+    drawn.current.push(current.g);
     if (step.kind === "seed") {
       drawn.stub.path.classList.add("active-bwd");
-      if (animate) drawn.stub.grad.classList.add("arrive");
+      drawn.current.push(drawn.stub.path);
+      if (animate) fadeIn(drawn.stub.grad, 0);
       return;
     }
     for (const e of edgesInto.get(step.node) || []) {
       e.path.classList.add(backward ? "active-bwd" : "active-fwd");
-      const labelEl = backward ? e.grad : e.val;
+      drawn.current.push(e.path);
       if (!animate) continue;
-      if (backward && !labelEl.classList.contains("hidden")) {
-        labelEl.classList.remove("arrive");
-        labelEl.style.animationDelay = `${TIMING.travelMs * 0.7}ms`;
-        labelEl.getBoundingClientRect();
-        labelEl.classList.add("arrive");
-        travel(e, labelEl.textContent, true);
+      if (backward && !e.grad.classList.contains("hidden")) {
+        fadeIn(e.grad, TIMING.travelMs * 0.7);
+        travel(e, e.grad.textContent, true);
       }
       if (!backward) travel(e, e.val.textContent, false);
     }
@@ -277,12 +324,7 @@ export function createGraphView(svg, { onSelect } = {}) {
   /** Show the graph as it is after step s; animate when the user stepped forward by one. */
   function show(s, { animate = false } = {}) {
     if (!drawn) return;
-    for (const e of drawn.edges) {
-      e.grad.classList.remove("arrive");
-      e.grad.style.animationDelay = "";
-    }
-    drawn.stub.grad.classList.remove("arrive");
-    for (const id of drawn.nodeEls.keys()) showNode(id, s);
+    for (const entry of drawn.nodeEls.values()) showNode(entry, s);
     for (const e of drawn.edges) showEdge(e, s);
     showStub(s);
     highlightCurrent(s, animate);
@@ -319,6 +361,7 @@ export function createGraphView(svg, { onSelect } = {}) {
   return {
     render, show, select, exportSVG, viewport,
     size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
+    position: (id) => (drawn ? drawn.layout.nodes.get(id) || null : null),
     hasGraph: () => drawn !== null,
   };
 }

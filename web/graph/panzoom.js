@@ -9,10 +9,32 @@ import { SIZES } from "../config.js";
 const MIN_SCALE = 0.03;
 const MAX_SCALE = 4;
 const DRAG_THRESHOLD = 4;  // pixels a press must move before it is a pan, not a click
+const READABLE_SCALE = 0.85;  // first zoom of a graph too large to read whole
+const GLIDE_MS = 250;
 
 export function createPanZoom(svg, viewport) {
   let t = { x: 0, y: 0, k: 1 };
   let maxFitScale = 1.6;
+  let glide = 0;
+  // The view's size, kept by a ResizeObserver: asking the layout for it while stepping
+  // would force a synchronous layout of the whole drawing on every step.
+  // The SVG gets its size in pixels from its box: with a percentage size every layout of
+  // the page (a new explanation, a new step label) would lay out the whole drawing again.
+  let view = { width: 0, height: 0 };
+  const setView = (width, height) => {
+    view = { width, height };
+    svg.style.width = `${width}px`;
+    svg.style.height = `${height}px`;
+  };
+  new ResizeObserver(([entry]) => setView(entry.contentRect.width, entry.contentRect.height))
+    .observe(svg.parentElement);
+  const viewSize = () => {
+    if (!view.width) {
+      const r = svg.parentElement.getBoundingClientRect();
+      setView(r.width, r.height);
+    }
+    return view;
+  };
 
   function apply() {
     viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
@@ -30,18 +52,54 @@ export function createPanZoom(svg, viewport) {
 
   /** Zoom around the centre of the view. */
   function zoomBy(factor) {
-    const r = svg.getBoundingClientRect();
+    const r = viewSize();
     zoomAt(factor, r.width / 2, r.height / 2);
   }
 
   /** Show a width x height drawing whole, centred, no larger than the current cap. */
   function fit(size) {
     if (!size) return;
-    const r = svg.getBoundingClientRect();
+    const r = viewSize();
     if (!r.width || !r.height) return;
     const k = Math.max(MIN_SCALE, Math.min(maxFitScale, r.width / size.width, r.height / size.height));
     t = { k, x: (r.width - size.width * k) / 2, y: (r.height - size.height * k) / 2 };
     apply();
+  }
+
+  /**
+   * The first view of a new graph: the whole graph when it fits at a readable scale;
+   * otherwise a readable scale showing its start (the inputs, left), as stepping begins there.
+   */
+  function initial(size) {
+    if (!size) return;
+    fit(size);
+    if (t.k >= SIZES.farScale + 0.1) return;
+    const r = viewSize();
+    const k = READABLE_SCALE;
+    t = { k, x: 0, y: size.height * k < r.height ? (r.height - size.height * k) / 2 : 0 };
+    apply();
+  }
+
+  /** Pan (smoothly) so that the point (x, y) of the drawing is in view, when it is not. */
+  function follow(x, y) {
+    const r = viewSize();
+    const sx = x * t.k + t.x;
+    const sy = y * t.k + t.y;
+    const mx = Math.min(160, r.width * 0.2);
+    const my = Math.min(100, r.height * 0.2);
+    if (sx >= mx && sx <= r.width - mx && sy >= my && sy <= r.height - my) return;
+    const from = { ...t };
+    const to = { k: t.k, x: r.width / 2 - x * t.k, y: r.height / 2 - y * t.k };
+    const start = performance.now();
+    cancelAnimationFrame(glide);
+    const stepFrame = (now) => {
+      const u = Math.min(1, (now - start) / GLIDE_MS);
+      const e = u * (2 - u);
+      t = { k: to.k, x: from.x + (to.x - from.x) * e, y: from.y + (to.y - from.y) * e };
+      apply();
+      if (u < 1) glide = requestAnimationFrame(stepFrame);
+    };
+    glide = requestAnimationFrame(stepFrame);
   }
 
   function setMaxFitScale(k) {
@@ -84,5 +142,5 @@ export function createPanZoom(svg, viewport) {
   svg.addEventListener("pointercancel", end);
 
   apply();
-  return { fit, zoomBy, setMaxFitScale, scale: () => t.k };
+  return { fit, initial, follow, zoomBy, setMaxFitScale, scale: () => t.k };
 }

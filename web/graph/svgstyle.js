@@ -22,8 +22,9 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .node.kind-const .pill { fill: ${COLORS.constFill}; stroke: ${COLORS.muted}; stroke-dasharray: 4 3; }
 .node .symbol { font-size: calc(17px * var(--ls, 1)); font-weight: 600; fill: ${COLORS.text}; text-anchor: middle;
   dominant-baseline: central; pointer-events: none; }
-.node .symbol.long { font-size: calc(12px * var(--ls, 1)); }
-.node .symbol.longer { font-size: calc(10px * var(--ls, 1)); }
+.node .symbol.long { font-size: calc(14px * var(--ls, 1)); }
+.node .symbol.longer { font-size: calc(12px * var(--ls, 1)); }
+.node .symbol.longest { font-size: calc(10px * var(--ls, 1)); }
 .node .pill-text { font-size: calc(15px * var(--ls, 1)); font-weight: 600; fill: ${COLORS.text}; text-anchor: middle;
   dominant-baseline: central; pointer-events: none; }
 .node .name { font-size: calc(15px * var(--ls, 1)); font-style: italic; font-weight: 600; fill: ${COLORS.text};
@@ -40,7 +41,5 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .travel circle { fill: ${COLORS.gradient}; }
 .travel.fwd circle { fill: ${COLORS.forward}; }
 .travel text { font-size: 12px; font-weight: 700; fill: #fff; text-anchor: middle; dominant-baseline: central; }
-.arrive { animation: arrive 0.5s ease-out both; }
-@keyframes arrive { from { opacity: 0; } to { opacity: 1; } }
 svg.far .val, svg.far .grad, svg.far .node .shape, svg.far .node .sum { display: none; }
 `;

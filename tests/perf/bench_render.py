@@ -1,0 +1,157 @@
+"""Benchmark of the graph view in Chromium: a generated program of about 300 nodes.
+
+Measures (1) the time from the answer of POST /api/graph to the drawn graph (layout, SVG,
+first step; goal under 1 s) and the whole round trip, against the 5-node simple example
+measured in the same run; (2) the time of one timeline step (keyboard → next frame painted)
+walking forward through the whole graph, against the same for the simple example.
+Run: python tests/perf/bench_render.py   (starts its own server; needs /usr/bin/chromium)
+"""
+from __future__ import annotations
+
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = 5
+TARGET_NODES = 300
+SIMPLE = "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z"
+
+LAST_MEASURES = """() => {
+  const mark = (name) => performance.getEntriesByName(name).at(-1).startTime;
+  return {render: mark("graph:drawn") - mark("graph:response"),
+          total: mark("graph:drawn") - mark("graph:request")};
+}"""
+
+# One step = a keydown on the page, then the next painted frame; resolved with the delays.
+STEP_TIMES = """async (count) => {
+  const frame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+  const times = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    document.dispatchEvent(new KeyboardEvent("keydown", {key: "ArrowRight", bubbles: true}));
+    await frame();
+    times.push(performance.now() - t0);
+  }
+  return times;
+}"""
+
+
+def generated_program(target_nodes: int, width: int = 12, seed: int = 0) -> str:
+    """A layered network-like program: `width` inputs, then layers of `width` gates, each
+    mixing two values of the layer before (so values fan out), summed into one output."""
+    rng = random.Random(seed)
+    lines = [f"a{i} = {rng.uniform(-1, 1):.3f}" for i in range(width)]
+    prev = [f"a{i}" for i in range(width)]
+    count, layer = width, 0
+    while count + width + width - 1 <= target_nodes:
+        layer += 1
+        names = []
+        for j in range(width):
+            u, w = prev[j], prev[(j + rng.randint(1, 3)) % width]
+            kind = rng.random()
+            if kind < 0.6:
+                expr = f"{u} {rng.choice(['+', '*', '-'])} {w}"
+            elif kind < 0.8:
+                expr = f"max({u}, {w})"
+            else:
+                expr = f"{rng.choice(['tanh', 'sigmoid'])}({u} + {w})"
+                count += 1
+            names.append(f"h{layer}_{j}")
+            lines.append(f"{names[-1]} = {expr}")
+            count += 1
+        prev = names
+    lines.append("out = " + " + ".join(prev))
+    return "\n".join(lines)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app", "--host",
+                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            with urllib.request.urlopen(url + "/api/health", timeout=1):
+                return proc, url
+        except OSError:
+            time.sleep(0.1)
+    proc.kill()
+    raise SystemExit("the server did not start")
+
+
+def wait_ready(page) -> None:
+    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=30_000)
+
+
+def measure(page, program: str) -> dict:
+    """Median render and round-trip times (ms) over RUNS runs, node count, step times."""
+    renders, totals = [], []
+    for _ in range(RUNS):
+        page.get_by_test_id("expression-input").fill(program)
+        page.get_by_test_id("run-button").click()
+        wait_ready(page)
+        error = page.get_by_test_id("error")
+        if error.is_visible():
+            raise SystemExit(f"the program did not run: {error.inner_text()}")
+        m = page.evaluate(LAST_MEASURES)
+        renders.append(m["render"])
+        totals.append(m["total"])
+    nodes = int(page.get_by_test_id("graph").get_attribute("data-nodes"))
+    last = int(page.get_by_test_id("scrubber").get_attribute("max"))
+    page.get_by_test_id("graph").click(position={"x": 3, "y": 3})
+    page.keyboard.press("Home")
+    steps = page.evaluate(STEP_TIMES, last)
+    return {"render": statistics.median(renders), "total": statistics.median(totals),
+            "nodes": nodes, "steps": steps}
+
+
+def main() -> None:
+    proc, url = start_server()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
+                                        args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(url + "/")
+            wait_ready(page)
+            small = measure(page, SIMPLE)
+            big = measure(page, generated_program(TARGET_NODES))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+    def row(name, d):
+        steps = d["steps"]
+        p95 = sorted(steps)[int(0.95 * (len(steps) - 1))]
+        return (f"{name:>10} {d['nodes']:>6} {d['render']:>10.1f} {d['total']:>10.1f} "
+                f"{statistics.median(steps):>10.2f} {p95:>9.2f} {max(steps):>9.2f} {len(steps):>6}")
+
+    print(f"{'graph':>10} {'nodes':>6} {'render ms':>10} {'total ms':>10} "
+          f"{'step ms':>10} {'p95 step':>9} {'max step':>9} {'steps':>6}")
+    print(row("simple", small))
+    print(row("generated", big))
+    step_ratio = statistics.median(big["steps"]) / statistics.median(small["steps"])
+    print(f"render ratio generated/simple: {big['render'] / max(small['render'], 0.1):.1f}x; "
+          f"median step ratio: {step_ratio:.1f}x")
+    verdict = "meets" if big["render"] < 1000 else "MISSES"
+    print(f"{big['nodes']}-node graph drawn in {big['render']:.0f} ms after the answer "
+          f"({big['total']:.0f} ms round trip): {verdict} the 1 s goal")
+
+
+if __name__ == "__main__":
+    main()
