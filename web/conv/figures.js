@@ -10,10 +10,26 @@ import { poolWindow } from "./pooling.js";
 
 const MAX_PANELS = 12;
 
+/**
+ * Figures drawn last time, per host: test id -> {section, heading, note, plot}. A figure the
+ * next layer also has is reused, so Plotly.react only updates it instead of building it anew.
+ */
+const drawn = new WeakMap();
+
 function figure(host, title, note, testid) {
-  const plot = el("div", { class: "conv-plot", testid });
-  host.append(el("section", { class: "conv-figure" }, [el("h4", { text: title }), note ? el("p", { class: "conv-explain", text: note }) : null, plot]));
-  return plot;
+  const cache = drawn.get(host);
+  let part = cache.get(testid);
+  if (!part) {
+    part = { heading: el("h4"), note: el("p", { class: "conv-explain" }), plot: el("div", { class: "conv-plot", testid }) };
+    part.section = el("section", { class: "conv-figure" }, [part.heading, part.note, part.plot]);
+    cache.set(testid, part);
+  }
+  part.heading.textContent = title;
+  part.note.textContent = note ?? "";
+  part.note.hidden = !note;
+  part.used = true;
+  host.append(part.section);
+  return part.plot;
 }
 
 /** Panels for a (K, H, W) stack, at most MAX_PANELS of them. */
@@ -60,12 +76,15 @@ function renderForward(host, resp, poolOnly) {
     const size = Math.max(140, Math.min(200, 12 * before[0].length));
     const shapes = (fig) => poolShapes(resp, shown, { k: 0, i: 0, j: 0 }, fig);
     jobs.push(renderHeatmaps(plot, panels, { size, cols: 4, shapes }).then((fig) => {
-      plot.on("plotly_click", (event) => {
+      // A reused figure still has the last layer's click handler: replace it.
+      if (plot.convClick) plot.removeListener("plotly_click", plot.convClick);
+      plot.convClick = (event) => {
         const hit = fig.locate(event.points[0].x, event.points[0].y);
         if (hit && hit.panel % 2 === 1) {
           setShapes(plot, fig, poolShapes(resp, shown, { k: (hit.panel - 1) / 2, i: hit.row, j: hit.col }, fig));
         }
-      });
+      };
+      plot.on("plotly_click", plot.convClick);
     }));
   }
   return jobs;
@@ -101,11 +120,19 @@ function renderBackward(host, resp, poolOnly) {
 }
 
 /** Redraw both groups into their hosts; resolves when every figure is drawn. */
-export function renderFigures(forwardHost, backwardHost, resp) {
+export async function renderFigures(forwardHost, backwardHost, resp) {
   const poolOnly = resp.weights.length === 0 && Boolean(resp.pool);
   for (const host of [forwardHost, backwardHost]) {
-    for (const plot of host.querySelectorAll(".conv-plot")) Plotly.purge(plot);
+    if (!drawn.has(host)) drawn.set(host, new Map());
+    for (const part of drawn.get(host).values()) part.used = false;
     host.replaceChildren();
   }
-  return Promise.all([...renderForward(forwardHost, resp, poolOnly), ...renderBackward(backwardHost, resp, poolOnly)]);
+  const jobs = [...renderForward(forwardHost, resp, poolOnly), ...renderBackward(backwardHost, resp, poolOnly)];
+  // Figures this layer does not have (no ReLU now, say) are let go.
+  for (const host of [forwardHost, backwardHost]) {
+    for (const [testid, part] of drawn.get(host)) {
+      if (!part.used) { Plotly.purge(part.plot); drawn.get(host).delete(testid); }
+    }
+  }
+  await Promise.all(jobs);
 }
