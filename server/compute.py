@@ -10,10 +10,12 @@ the app's answer cache (server/cache.py) as JSON bytes.
 from __future__ import annotations
 
 import logging
+import time
 from functools import partial
 
 import anyio
 import anyio.to_thread
+import numpy as np
 from fastapi import Response
 from pydantic import TypeAdapter
 
@@ -54,9 +56,7 @@ async def run(settings: Settings, fn, *args, **kwargs):
             return await anyio.to_thread.run_sync(partial(guarded, fn, *args, **kwargs),
                                                   abandon_on_cancel=True)
     except TimeoutError:
-        raise engine.EngineError(f"the computation ran past this server's time limit of "
-                                 f"{settings.max_seconds:g} s", kind="limit",
-                                 limit="max_seconds", allowed=settings.max_seconds) from None
+        raise time_limit_error(settings) from None
 
 
 def evaluate(body, limits: engine.Limits):
@@ -72,25 +72,53 @@ def as_json_bytes(adapter: TypeAdapter, data) -> bytes:
     return adapter.dump_json(adapter.validate_python(data), by_alias=True, exclude_unset=True)
 
 
-def graph(body, limits: engine.Limits) -> bytes:
+def graph(body, settings: Settings) -> bytes:
     """The JSON body of a POST /api/graph answer."""
-    trace = evaluate(body, limits)
+    start = time.monotonic()
+    trace = evaluate(body, settings.engine_limits())
+    # About four numbers per element of every node: value, grad, and the backward step's
+    # upstream and downstream. Checked before any of it is turned into JSON.
+    check_answer(4 * sum(np.size(node.value) for node in trace.nodes), start, settings)
     return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(trace.to_dict(code=body.code)))
 
 
-def conv(body, limits: engine.Limits) -> bytes:
+def conv(body, settings: Settings) -> bytes:
     """The JSON body of a POST /api/conv answer."""
+    start = time.monotonic()
     params = body.model_dump(exclude={"input"})
-    result = engine.conv_explain(body.input, limits=limits, **params)
+    result = engine.conv_explain(body.input, limits=settings.engine_limits(), **params)
+    check_answer(serialize.count_numbers(result), start, settings)
     return as_json_bytes(CONV_RESPONSE, serialize.to_json(result))
 
 
+def check_answer(numbers: int, start: float, settings: Settings) -> None:
+    """Refuse an answer too big to send, or one whose time is already up.
+
+    Turning tens of millions of numbers into JSON holds the interpreter lock for seconds,
+    which would stall every other request; and a computation that overran its budget has
+    had its request answered already, so its thread should stop here."""
+    if numbers > settings.max_response_numbers:
+        raise engine.EngineError(
+            f"the answer would hold about {numbers:,} numbers (every node's value and "
+            f"gradient), more than this server sends ({settings.max_response_numbers:,}); "
+            f"use smaller inputs", kind="limit", limit="max_response_numbers",
+            allowed=settings.max_response_numbers)
+    if time.monotonic() - start > settings.max_seconds:
+        raise time_limit_error(settings)
+
+
+def time_limit_error(settings: Settings) -> engine.EngineError:
+    return engine.EngineError(f"the computation ran past this server's time limit of "
+                              f"{settings.max_seconds:g} s", kind="limit", limit="max_seconds",
+                              allowed=settings.max_seconds)
+
+
 async def cached(request, settings: Settings, fn, body) -> Response:
-    """fn(body, limits) (JSON bytes) through the app's answer cache and the worker thread."""
+    """fn(body, settings) (JSON bytes) through the app's answer cache and the worker thread."""
     cache = request.app.state.cache
     key = f"{request.url.path} {body.model_dump_json()}"
     payload = cache.get(key)
     if payload is None:
-        payload = await run(settings, fn, body, settings.engine_limits())
+        payload = await run(settings, fn, body, settings)
         cache.put(key, payload)
     return Response(payload, media_type="application/json")

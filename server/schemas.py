@@ -140,7 +140,8 @@ class Gradcheck(_Response):
     inputs: dict[str, Any] = Field(default_factory=dict,
                                    description="name -> {analytic, numeric, rel_error}")
     max_rel_error: Any = None
-    passed: bool
+    passed: bool | None = Field(None, description="null when the check was skipped (see "
+                                "skipped)")
 
 
 class Code(_Response):

@@ -79,6 +79,17 @@ def _other(obj):
     raise TypeError(f"cannot turn {type(obj).__name__} into JSON")
 
 
+def count_numbers(obj) -> int:
+    """How many numbers a result holds in its arrays and lists (for size limits)."""
+    if isinstance(obj, np.ndarray):
+        return obj.size
+    if isinstance(obj, dict):
+        return sum(count_numbers(v) for v in obj.values())
+    if isinstance(obj, (list, tuple)):
+        return sum(count_numbers(v) for v in obj)
+    return 1
+
+
 def dumps(obj, indent: int | None = None) -> str:
     """Strict JSON text of any engine result."""
     return json.dumps(to_json(obj), allow_nan=False, indent=indent, ensure_ascii=False)

@@ -32,6 +32,7 @@ class Settings:
     max_gradcheck_elements: int = 2_000     # input elements a gradient check perturbs
     max_seconds: float = 1.0                # compute time of one request
     max_body_bytes: int = 2_000_000         # request body size; larger gets 413
+    max_response_numbers: int = 2_000_000   # numbers in one answer (10-40 MB of JSON)
     max_submissions: int = 5_000            # submissions in one /api/grade/batch call
     max_answers: int = 1_000                # answers in one submission
     cache_entries: int = 512                # finished answers kept (0 = no cache)

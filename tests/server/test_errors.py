@@ -161,3 +161,22 @@ def test_engine_error_extras_reach_the_client(client):
     assert item["formula"] == "(7 - 3 + 2*0)/3 + 1 = 2.33"
     assert item["suggestions"] and all(
         (7 - 3 + 2 * s["pad"]) % s["stride"] == 0 for s in item["suggestions"])
+
+
+def test_answer_too_big_to_send_is_a_limit():
+    with TestClient(create_app(Settings(max_response_numbers=10_000))) as c:
+        ok = graph(c, "f = sum(x * x)", {"x": {"shape": [20, 20], "init": "randn"}})
+        assert ok.status_code == 200
+        item = detail(graph(c, "f = sum(x * x)", {"x": {"shape": [100, 100], "init": "randn"}}))
+        assert item["type"] == "limit" and "10,000" in item["msg"]
+        conv = c.post("/api/conv", json={"input": {"shape": [3, 64, 64], "init": "randn"},
+                                         "filters": 4, "size": 3})
+        assert detail(conv)["type"] == "limit"
+
+
+def test_skipped_gradient_check_is_still_an_answer(client, settings):
+    n = settings.max_gradcheck_elements + 1
+    r = graph(client, "f = sum(x * x)", {"x": {"shape": [n], "init": "randn"}}, gradcheck=True)
+    g = r.json()
+    assert r.status_code == 200, g
+    assert g["gradcheck"]["passed"] is None and "skipped" in g["gradcheck"]
