@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 
 from hypothesis import HealthCheck, given, settings
@@ -148,4 +149,28 @@ def test_each_listed_hostile_input(client, caplog):
 
 
 def test_server_still_correct_after_the_storm(client):
+    still_correct(client)
+
+
+def test_heavy_work_is_cut_off_and_does_not_block_other_requests(client):
+    heavy = {"expression": "f = sum(x @ x @ x @ x @ x @ x @ x @ x)",
+             "inputs": {"x": {"shape": [1000, 1000], "init": "randn"}}}
+    answers = {}
+
+    def post_heavy():
+        start = time.perf_counter()
+        r = client.post("/api/graph", json=heavy)
+        answers["heavy"] = (r, time.perf_counter() - start)
+
+    worker = threading.Thread(target=post_heavy)
+    worker.start()
+    time.sleep(0.2)  # the heavy request is computing now
+    start = time.perf_counter()
+    health = client.get("/api/health")
+    quick = time.perf_counter() - start
+    worker.join()
+    r, slow = answers["heavy"]
+    assert health.status_code == 200 and quick < 1.0, f"health took {quick:.2f} s"
+    assert r.status_code == 422 and strict_json(r)["detail"][0]["type"] == "limit"
+    assert slow < TIME_LIMIT, f"the heavy request took {slow:.2f} s"
     still_correct(client)
