@@ -208,11 +208,19 @@ def bench_mnist_step(torch, repeat: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--single-thread", action="store_true",
+                        help="one thread on both sides (BLAS, the engine's batch-parallel "
+                             "path, and PyTorch): steadier figures on a busy machine")
     args = parser.parse_args()
     torch = load_torch()
     threads, kernel = blas_threads()
+    if args.single_thread:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1, user_api="blas")
+        layers.PARALLEL, threads = False, 1
     torch.set_num_threads(threads)
     print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; "
+          f"engine batch-parallel: {layers.PARALLEL} ({layers.WORKERS} workers); "
           f"numpy {np.__version__} BLAS: {kernel}, {threads} threads; torch "
           f"{torch.__version__} with {torch.get_num_threads()} threads; "
           f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE')!r} "
