@@ -9,6 +9,7 @@ def test_presenter_mode_toggles(page, server_url):
     graph = GraphPage(page, server_url).open()
     graph.choose_example("simple")
     sidebar = page.locator(".sidebar")
+    graph.testid("tab-inspector").click()  # the side panel opens on demand
     assert sidebar.is_visible() and graph.testid("inspector").is_visible()
     normal_size = graph.font_size("explanation")
     graph.testid("presenter").click()
@@ -57,3 +58,17 @@ def test_code_and_gradcheck_tabs(page, server_url):
     rows = page.eval_on_selector_all("[data-testid=gradcheck-tab] tr[data-input]",
                                      "rs => rs.map(r => r.dataset.input)")
     assert set(rows) == {"w0", "x0", "w1", "x1", "w2"}
+
+
+def test_side_panel_opens_on_a_node_and_closes(page, server_url):
+    graph = GraphPage(page, server_url).open()
+    graph.choose_example("simple")
+    assert not graph.testid("inspector").is_visible()
+    text = graph.inspect("q")
+    assert graph.testid("inspector").is_visible()
+    assert "add gate" in text and "not yet known" in text  # step 0: nothing computed yet
+    graph.click("step-end")
+    text = graph.testid("inspector").inner_text()
+    assert "3" in text.split() and "−4" in text.split()
+    graph.testid("side-collapse").click()
+    assert not graph.testid("inspector").is_visible()

@@ -134,7 +134,12 @@ export function mountGraphView(root, chrome) {
     return extras[option];
   }
 
-  function openPanel(name) {
+  /** Open a tab of the side panel; the open tab's button closes the panel again. */
+  function openPanel(name, { toggle = false } = {}) {
+    const side = root.querySelector(".side-right");
+    const current = tabs.find((t) => t.classList.contains("active"));
+    const collapse = toggle && !side.classList.contains("collapsed") && current && current.dataset.panel === name;
+    setSideOpen(!collapse);
     for (const tab of tabs) {
       const on = tab.dataset.panel === name;
       tab.classList.toggle("active", on);
@@ -142,6 +147,14 @@ export function mountGraphView(root, chrome) {
       root.querySelector(`[data-panel-body="${tab.dataset.panel}"]`).hidden = !on;
     }
     refreshOpenTab();
+  }
+
+  function setSideOpen(open) {
+    const side = root.querySelector(".side-right");
+    if (side.classList.contains("collapsed") !== open) return;
+    side.classList.toggle("collapsed", !open);
+    // the graph's box changed: refit unless the user has zoomed or panned on purpose
+    requestAnimationFrame(() => panzoom.refit(view.size()));
   }
 
   function refreshOpenTab() {
@@ -173,7 +186,8 @@ export function mountGraphView(root, chrome) {
   }
 
   function wireChrome() {
-    for (const tab of tabs) tab.addEventListener("click", () => openPanel(tab.dataset.panel));
+    for (const tab of tabs) tab.addEventListener("click", () => openPanel(tab.dataset.panel, { toggle: true }));
+    q("side-collapse").addEventListener("click", () => setSideOpen(false));
     q("zoom-in").addEventListener("click", () => panzoom.zoomBy(1.25));
     q("zoom-out").addEventListener("click", () => panzoom.zoomBy(0.8));
     q("zoom-fit").addEventListener("click", () => panzoom.fit(view.size()));

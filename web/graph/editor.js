@@ -139,6 +139,15 @@ export function createEditor(root, { onRun, onExample }) {
     inputsBox.classList.toggle("empty", !rows.length);
   }
 
+  /** Once the program is no longer the example's, the menu says "your own program". */
+  function leaveExampleIfEdited() {
+    const ex = examples.find((e) => e.id === examplesMenu.value);
+    if (ex && ex.expression !== area.value) {
+      examplesMenu.value = "";
+      note.hidden = true;
+    }
+  }
+
   function runOnCtrlEnter(ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) {
       ev.preventDefault();
@@ -146,7 +155,11 @@ export function createEditor(root, { onRun, onExample }) {
     }
   }
 
-  area.addEventListener("input", () => { renderGutter(); renderInputs(); });
+  area.addEventListener("input", () => {
+    renderGutter();
+    renderInputs();
+    leaveExampleIfEdited();
+  });
   area.addEventListener("scroll", () => { gutter.scrollTop = area.scrollTop; });
   area.addEventListener("keydown", runOnCtrlEnter);
   outputField.addEventListener("keydown", runOnCtrlEnter);

@@ -23,7 +23,9 @@ const LOCAL_FORMULA = {
   relu: ["1 where x > 0, else 0"], max: ["1 for the larger input, 0 for the other"],
   min: ["1 for the smaller input, 0 for the other"], sum: ["1 for every element"],
   mean: ["1/n for every element"], transpose: ["the upstream gradient transposed back"],
-  matmul: ["dL/dy · bᵀ", "aᵀ · dL/dy"], flatten: ["the upstream gradient reshaped back"],
+  matmul: ["dL/d{out} · {1}ᵀ", "{0}ᵀ · dL/d{out}"],
+  linear: ["dL/d{out} · {1}", "(dL/d{out})ᵀ · {0}", "dL/d{out} summed over the batch"],
+  flatten: ["the upstream gradient reshaped back"],
   reshape: ["the upstream gradient reshaped back"],
 };
 
@@ -37,19 +39,30 @@ function foldedFormula(label) {
   return null;
 }
 
-function localFormula(node, slot) {
+function localFormula(model, node, slot) {
   const folded = foldedFormula(node.label);
   if (folded) return folded;
   const known = LOCAL_FORMULA[node.op];
   if (!known || (known.length === 2 && node.inputs.length !== 2)) return null;
-  return known[slot] ?? null;
+  const text = known[slot] ?? null;
+  return text && text.replace(/\{(\w+)\}/g, (_, k) =>
+    refName(k === "out" ? node : model.nodes.get(node.inputs[Number(k)]), model.nodes));
 }
 
-/** How a node is called in a sentence: its variable name, its constant, or its gate. */
-export function refName(node) {
+/**
+ * How a node is called in a sentence: its variable name, its constant, or its gate
+ * written over its named inputs ("(w0×x0)", "exp(x)"), else just the gate "(+)".
+ * `nodes` (id -> node) is needed for the last two.
+ */
+export function refName(node, nodes = null) {
   if (!node) return "?";
   if (node.name) return node.name;
   if (node.kind === "const") return shortValue(node.value, node.shape, allIntegers(node.value));
+  const ins = nodes ? node.inputs.map((id) => nodes.get(id)).filter((n) => n && n.kind !== "const") : [];
+  if (ins.length === 2 && ins.every((n) => n.name) && INFIX.has(node.label)) {
+    return `(${ins[0].name}${node.label}${ins[1].name})`;
+  }
+  if (ins.length === 1 && ins[0].name && node.inputs.length === 1) return unaryText(node.label, ins[0].name);
   return `(${node.label})`;
 }
 
@@ -97,8 +110,10 @@ function forwardLines(model, node) {
   ];
 }
 
-/** A small Jacobian in words: "diag(1, 0, 1, 0)" when it is diagonal, else its rows. */
-export function jacobianText(local) {
+const JACOBIAN_WORDS_MAX = 9;  // entries a Jacobian may have to be written out in a sentence
+
+/** A small Jacobian in words: "diag(1, 0, 1, 0)" when it is diagonal, else its rows (null if larger than maxEntries). */
+export function jacobianText(local, maxEntries = Infinity) {
   if (!Array.isArray(local) || !Array.isArray(local[0])) return null;
   const n = local.length;
   const square = local.every((row) => Array.isArray(row) && row.length === n);
@@ -107,14 +122,15 @@ export function jacobianText(local) {
     const d = local.map((row, i) => row[i]);
     return `diag(${fmtAll(d).join(", ")})`;
   }
+  if (local.length * local[0].length > maxEntries) return null;
   return "[" + local.map((row) => "[" + fmtAll(row).join(", ") + "]").join(", ") + "]";
 }
 
 function upstreamLine(model, node, entry, s) {
   const u = entry.upstream;
   const sum = sumText(partsAt(model, node, s), u);
-  if (sum) return `upstream dL/d${refName(node)} = ${sum} (copy gate: contributions add)`;
-  return `upstream dL/d${refName(node)} = ${isScalar(u) ? fmt(u, allIntegers(u)) : shortValue(u, node.shape, allIntegers(u))}`;
+  if (sum) return `upstream dL/d${refName(node, model.nodes)} = ${sum} (copy gate: contributions add)`;
+  return `upstream dL/d${refName(node, model.nodes)} = ${isScalar(u) ? fmt(u, allIntegers(u)) : shortValue(u, node.shape, allIntegers(u))}`;
 }
 
 function routerLines(node, entry, ins) {
@@ -140,24 +156,27 @@ function inputLine(model, node, entry, slot) {
   const u = entry.upstream;
   const l = entry.local ? entry.local[slot] : null;
   const d = entry.downstream ? entry.downstream[slot] : null;
-  const target = `dL/d${refName(inNode)}`;
-  if (d == null) return `${target}: no gradient (${refName(inNode)} is not differentiable here)`;
+  const target = `dL/d${refName(inNode, model.nodes)}`;
+  if (d == null) return `${target}: no gradient (${refName(inNode, model.nodes)} is not differentiable here)`;
   if (isScalar(u) && isScalar(l) && isScalar(d)) {
     const [U, L, D] = fmtProduct(u, l, d);
     if (node.pattern === "distributor") return `${target}: upstream ${U} × local ${L} = ${D} (${opWord(node)}: distributes)`;
     if (node.pattern === "swap" && entry.inputs.length === 2) {
-      const other = refName(model.nodes.get(entry.inputs[1 - slot]));
+      const other = refName(model.nodes.get(entry.inputs[1 - slot]), model.nodes);
       return `${opWord(node)}: swap multiplier — ${target} = ${U} × ${other} = ${U} × ${L} = ${D}`;
     }
-    const formula = localFormula(node, slot);
+    const formula = localFormula(model, node, slot);
     return `${target}: upstream ${U} × local ${L} = ${D}` + (formula ? ` (local = ${formula})` : "");
   }
-  const formula = localFormula(node, slot);
-  const jac = jacobianText(l);
+  const formula = localFormula(model, node, slot);
+  const jac = jacobianText(l, JACOBIAN_WORDS_MAX);
   const shape = shapeText(inNode.shape) || "scalar";
-  let text = `${target} (${shape}) = ${shortValue(d, inNode.shape, allIntegers(d))}`;
+  const value = shortValue(d, inNode.shape, allIntegers(d));
+  let text = formula && node.op in LOCAL_FORMULA && /·|summed/.test(formula)
+    ? `${target} = ${formula} → ${value}`
+    : `${target} (${shape}) = ${value}`;
   if (jac) text += `; local Jacobian ${jac}, applied implicitly`;
-  else if (formula) text += `; local: ${formula}`;
+  else if (formula && !text.includes(formula)) text += `; local: ${formula}`;
   return text;
 }
 
@@ -196,7 +215,7 @@ export function explainStep(model, s) {
   if (step.kind === "start") {
     const inputs = [...model.nodes.values()].filter((n) => n.kind === "input");
     const lines = inputs.map((n) => `${refName(n)} = ${valueText(n)}`);
-    lines.push("Press → (or ▶) to compute the gates one at a time.");
+    lines.push("Press → (or ▶) to compute the gates one at a time; click a node to inspect it.");
     return { kind: "start", title, gate: null, pattern: null, patternText: null, lines };
   }
   const node = model.nodes.get(step.node);
@@ -210,7 +229,7 @@ export function explainStep(model, s) {
     const text = isScalar(g) ? fmt(g, allIntegers(g)) : shortValue(g, node.shape, allIntegers(g));
     return {
       kind: "seed", title, gate: null, pattern: null, patternText: null,
-      lines: [`base case: dL/d${refName(node)} = ${text}`, "Now the gradient flows back, gate by gate, in reverse order."],
+      lines: [`base case: dL/d${refName(node, model.nodes)} = ${text}`, "Now the gradient flows back, gate by gate, in reverse order."],
     };
   }
   const lines = backwardExplanation(model, node, step.entry, s).concat(copyLines(model, s));

@@ -4,6 +4,7 @@
  */
 import { NUMBER_DIGITS } from "../config.js";
 
+const SHORT_VECTOR_CHARS = 14;  // longer vectors are labelled by their shape on the graph
 const NON_FINITE = { nan: "NaN", inf: "∞", "-inf": "−∞" };
 
 /** True for a JSON scalar from the API (a number or one of "nan", "inf", "-inf"). */
@@ -32,9 +33,10 @@ export function fmtAll(values) {
   return values.map((v) => fmt(v, integers));
 }
 
-/** "2×3" for a shape list, "" for a scalar. */
+/** "2×3" for a shape list, "(4,)" for a vector (as numpy writes it), "" for a scalar. */
 export function shapeText(shape) {
-  return shape && shape.length ? shape.join("×") : "";
+  if (!shape || !shape.length) return "";
+  return shape.length === 1 ? `(${shape[0]},)` : shape.join("×");
 }
 
 /** Number of elements of a shape. */
@@ -58,7 +60,8 @@ export function shortValue(v, shape, integers) {
   const flat = flatten(v);
   if (shape && shape.length === 1 && flat.length <= 4) {
     const ints = flat.every((x) => typeof x === "number" && Number.isInteger(x));
-    return "[" + flat.map((x) => fmt(x, ints)).join(", ") + "]";
+    const text = "[" + flat.map((x) => fmt(x, ints)).join(", ") + "]";
+    if (text.length <= SHORT_VECTOR_CHARS) return text;
   }
   return shapeText(shape) || "tensor";
 }

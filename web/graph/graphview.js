@@ -175,6 +175,12 @@ export function createGraphView(svg, { onSelect } = {}) {
     const val = el("text", { class: "val hidden", x: at.x, y: at.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
     const grad = el("text", { class: "grad hidden", x: at.x, y: at.y + SIZES.labelOffset, "text-anchor": "middle",
       "dominant-baseline": "hanging" }, labelLayer);
+    // Edges joining the same pair (x * x) run side by side: the top one carries the value
+    // above it, the bottom one the gradient below it, so no two labels sit on each other.
+    if (edge.parallelCount > 1) {
+      if (edge.parallel > 0) val.classList.add("suppressed");
+      if (edge.parallel < edge.parallelCount - 1) grad.classList.add("suppressed");
+    }
     return { ...edge, key: edgeKey(edge.from, edge.to, edge.slot), path, val, grad };
   }
 

@@ -51,21 +51,27 @@ function plotRows(rows) {
 
 function heatmap(div, rows, kind) {
   const gradient = kind === "grad";
+  const width = Math.max(140, div.clientWidth || 150);
+  const aspect = rows.length / Math.max(1, rows[0].length);
   const trace = {
     z: plotRows(rows), type: "heatmap", showscale: true,
     colorscale: gradient ? "RdBu" : "Greens", reversescale: !gradient,
     zmid: gradient ? 0 : undefined, hovertemplate: "row %{y}, col %{x}: %{z:.4g}<extra></extra>",
+    colorbar: { thickness: 8, len: 0.9, outlinewidth: 0, tickfont: { size: 9 } },
   };
   const layout = {
-    margin: { l: 30, r: 10, t: 10, b: 25 }, height: 230, width: 250,
-    yaxis: { autorange: "reversed" }, paper_bgcolor: "rgba(0,0,0,0)",
+    margin: { l: 24, r: 4, t: 4, b: 20 }, width,
+    height: Math.min(320, Math.max(90, (width - 60) * aspect + 30)),
+    yaxis: { autorange: "reversed", tickfont: { size: 9 } }, xaxis: { tickfont: { size: 9 } },
+    paper_bgcolor: "rgba(0,0,0,0)",
   };
   window.Plotly.newPlot(div, [trace], layout, { displayModeBar: false, staticPlot: false });
 }
 
 function scalarBlock(label, v, cls) {
   return h("div", { class: `scalar ${cls}` }, h("span", { class: "what" }, label),
-    h("span", { class: "number" }, v == null ? "—" : fmt(v, allIntegers(v))));
+    v == null ? h("span", { class: "muted" }, "not yet known at this step")
+      : h("span", { class: "number" }, fmt(v, allIntegers(v))));
 }
 
 /** Value and gradient side by side, in the form their size calls for. */

@@ -16,6 +16,7 @@ export function createPanZoom(svg, viewport) {
   let t = { x: 0, y: 0, k: 1 };
   let maxFitScale = 1.6;
   let glide = 0;
+  let fitted = false;  // the view shows the graph as fit() left it (no zoom or pan since)
   // The view's size, kept by a ResizeObserver: asking the layout for it while stepping
   // would force a synchronous layout of the whole drawing on every step.
   // The SVG gets its size in pixels from its box: with a percentage size every layout of
@@ -45,6 +46,7 @@ export function createPanZoom(svg, viewport) {
   }
 
   function zoomAt(factor, cx, cy) {
+    fitted = false;
     const k = Math.min(MAX_SCALE, Math.max(MIN_SCALE, t.k * factor));
     t = { x: cx - ((cx - t.x) * k) / t.k, y: cy - ((cy - t.y) * k) / t.k, k };
     apply();
@@ -64,6 +66,12 @@ export function createPanZoom(svg, viewport) {
     const k = Math.max(MIN_SCALE, Math.min(maxFitScale, r.width / size.width, r.height / size.height));
     t = { k, x: (r.width - size.width * k) / 2, y: (r.height - size.height * k) / 2 };
     apply();
+    fitted = true;
+  }
+
+  /** Fit again after the view's box changed, unless the user has zoomed or panned since. */
+  function refit(size) {
+    if (fitted) fit(size);
   }
 
   /**
@@ -74,6 +82,7 @@ export function createPanZoom(svg, viewport) {
     if (!size) return;
     fit(size);
     if (t.k >= SIZES.farScale + 0.1) return;
+    fitted = false;
     const r = viewSize();
     const k = READABLE_SCALE;
     t = { k, x: 0, y: size.height * k < r.height ? (r.height - size.height * k) / 2 : 0 };
@@ -124,6 +133,7 @@ export function createPanZoom(svg, viewport) {
     if (!drag.moved && Math.hypot(dx, dy) < DRAG_THRESHOLD) return;
     if (!drag.moved) {
       drag.moved = true;
+      fitted = false;
       svg.setPointerCapture(drag.id);
       svg.classList.add("panning");
     }
@@ -142,5 +152,5 @@ export function createPanZoom(svg, viewport) {
   svg.addEventListener("pointercancel", end);
 
   apply();
-  return { fit, initial, follow, zoomBy, setMaxFitScale, scale: () => t.k };
+  return { fit, refit, initial, follow, zoomBy, setMaxFitScale, scale: () => t.k };
 }

@@ -15,7 +15,7 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .val { fill: ${COLORS.forward}; }
 .grad, .sum { fill: ${COLORS.gradient}; }
 .sum.partial { opacity: 0.75; }
-.hidden { display: none; }
+.hidden, .suppressed { display: none; }
 .node { cursor: pointer; }
 .node .gate { fill: ${COLORS.gateFill}; stroke: ${COLORS.gateStroke}; stroke-width: 2; }
 .node .pill { fill: ${COLORS.inputFill}; stroke: ${COLORS.inputStroke}; stroke-width: 1.6; }
