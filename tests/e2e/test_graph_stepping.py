@@ -192,3 +192,14 @@ def test_inspector_matmul_tables(page, server_url):
     for number in ["−1", "2", "6", "5", "11", "7"]:
         assert number in text.split()
     assert "8 × 6 = 48 numbers" in text and "8 × 12 = 96 numbers" in text
+
+
+def test_space_on_a_focused_button_plays_once(simple):
+    simple.click("step-forward")  # focus stays on the step-forward button
+    simple.press(" ")
+    assert simple.testid("play").get_attribute("aria-pressed") == "true"
+    simple.press(" ")
+    assert simple.testid("play").get_attribute("aria-pressed") == "false"
+    paused_at = simple.step()
+    simple.page.wait_for_timeout(1500)
+    assert simple.step() == paused_at

@@ -87,7 +87,8 @@ export function createEditor(root, { onRun, onExample }) {
     const nums = [];
     for (let i = 1; i <= lines; i++) nums.push(i === errorLine ? `<span class="err">${i}</span>` : String(i));
     gutter.innerHTML = nums.join("\n");
-    gutter.scrollTop = area.scrollTop;
+    // the caret may scroll the code area after this input event: follow it a frame later
+    requestAnimationFrame(() => { gutter.scrollTop = area.scrollTop; });
   }
 
   /** A row for an input the program declares: editing it rewrites that line of the program. */

@@ -168,7 +168,7 @@ export function createGraphView(svg, { onSelect } = {}) {
     // converge on a gate, nearer the target where they fan out of a copied value, and on
     // the middle stretch of a long edge, away from both crowds.
     const t = fanOut.get(edge.from) > 1 ? 0.62 : 0.45;
-    const k = Math.floor((points.length - 1) / 2);
+    const k = Math.floor((points.length - 2) / 2);
     const a = points.length > 2 ? points[k] : points[0];
     const b = points.length > 2 ? points[k + 1] : points[1];
     const at = { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };

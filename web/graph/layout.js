@@ -256,8 +256,11 @@ export function layoutGraph(allNodes) {
 
   const top = Math.min(0, ...verts.map((v, i) => y[i] - vertexHeight(v) / 2));
   const bottom = Math.max(0, ...verts.map((v, i) => y[i] + vertexHeight(v) / 2));
-  // the first column (input pills, wider than gates) gets a little more room
-  const xOf = (l) => SIZES.margin + SIZES.layerGap / 2 + l * SIZES.layerGap + (l > 0 ? SIZES.inputGap : 0);
+  // the first column (input pills, wider than gates) gets a little more room, and room on
+  // its left for a copied input's sum ("4 + 2 = 6" is written left of the pill)
+  const copied = allNodes.some((n) => n.kind !== "op" && (n.grad_parts || []).length > 1);
+  const left = SIZES.margin + (copied ? SIZES.sumRoom : 0);
+  const xOf = (l) => left + SIZES.layerGap / 2 + l * SIZES.layerGap + (l > 0 ? SIZES.inputGap : 0);
   const yOf = (i) => SIZES.margin + y[i] - top;
 
   const positions = new Map();
