@@ -6,7 +6,6 @@ Every action that changes the layer waits for the page to say it has rendered ag
 from __future__ import annotations
 
 import json
-import urllib.error
 import urllib.request
 
 from playwright.sync_api import Locator, Page
@@ -25,14 +24,6 @@ def post_json(url: str, body: dict) -> dict:
                                  headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(req, timeout=30) as resp:
         return json.loads(resp.read())
-
-
-def post_json_status(url: str, body: dict) -> tuple[int, dict]:
-    """Like post_json, but a 4xx answer is returned (status, parsed body), not raised."""
-    try:
-        return 200, post_json(url, body)
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
 
 
 def get_json(url: str):

@@ -8,7 +8,8 @@ import json
 
 from playwright.sync_api import expect
 
-from tests.e2e.conv_pages import ConvPage, post_json_status
+from tests.e2e.conftest import wait_ready
+from tests.e2e.conv_pages import ConvPage
 
 
 def test_seven_by_seven_with_three_by_three_at_strides_one_two_three(page, server_url):
@@ -115,15 +116,18 @@ def test_every_lecture_example_shows_the_shape_the_api_gives_it(page, server_url
     conv = ConvPage(page, server_url).open()
     for example in conv.conv_examples():
         body = example["conv"]
-        with page.expect_request(lambda r: r.url.endswith("/api/conv")) as info:
+        with page.expect_response(lambda r: r.url.endswith("/api/conv")) as info:
             conv.pick_example(example["id"])
-        sent = json.loads(info.value.post_data)
+        wait_ready(page)
         # The page sends the example's own input (a generator or the lecture's numbers).
-        assert sent["input"] == body["input"], example["id"]
-        status, api = post_json_status(server_url + "/api/conv", body)
-        if status == 422:
+        assert json.loads(info.value.request.post_data)["input"] == body["input"], example["id"]
+        answer = info.value.json()
+        if info.value.status == 200:
+            assert conv.output_shape == answer["shape_text"], example["id"]
+            assert conv.params == str(answer["params"]["total"]), example["id"]
+        elif answer["detail"][0]["type"] == "shape":
             expect(conv.error).to_be_visible()
-            expect(conv.error).to_contain_text(f"{api['detail'][0]['value']:.2f}")
+            expect(conv.error).to_contain_text(f"{answer['detail'][0]['value']:.2f}")
         else:
-            assert conv.output_shape == api["shape_text"], example["id"]
-            assert conv.params == str(api["params"]["total"]), example["id"]
+            # A busy server may refuse the 1x1 example (64 channels) for time: said plainly.
+            expect(page.get_by_test_id("conv-message")).to_be_visible()
