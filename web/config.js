@@ -30,7 +30,9 @@ export const SIZES = {
   dummyGap: 40,            // vertical room for an edge passing through a layer
   parallelGap: 40,         // vertical distance between two edges joining the same pair
   margin: 36,
-  sumRoom: 110,            // left of the inputs, for a copied input's "4 + 2 = 6"
+  sumRoom: 110,
+  labelRoom: 74,           // a gap holds its widest edge label plus this (gate radii, air)
+  labelCharWidth: 8.6,     // average width of a label character at 14px bold            // left of the inputs, for a copied input's "4 + 2 = 6"
   outputStub: 96,         // length of the edge drawn out of the output node
   labelOffset: 7,          // distance of an edge label from its edge
   farScale: 0.42,          // below this zoom the edge labels are hidden (too small to read)

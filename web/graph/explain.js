@@ -171,10 +171,11 @@ function inputLine(model, node, entry, slot) {
   const formula = localFormula(model, node, slot);
   const jac = jacobianText(l, JACOBIAN_WORDS_MAX);
   const shape = shapeText(inNode.shape) || "scalar";
+  const shapeNote = shape.startsWith("(") ? shape : `(${shape})`;
   const value = shortValue(d, inNode.shape, allIntegers(d));
   let text = formula && node.op in LOCAL_FORMULA && /·|summed/.test(formula)
     ? `${target} = ${formula} → ${value}`
-    : `${target} (${shape}) = ${value}`;
+    : `${target} ${shapeNote} = ${value}`;
   if (jac) text += `; local Jacobian ${jac}, applied implicitly`;
   else if (formula && !text.includes(formula)) text += `; local: ${formula}`;
   return text;

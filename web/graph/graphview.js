@@ -184,9 +184,9 @@ export function createGraphView(svg, { onSelect } = {}) {
     return { ...edge, key: edgeKey(edge.from, edge.to, edge.slot), path, val, grad };
   }
 
-  function drawStub(output, pos) {
+  function drawStub(output, pos, length) {
     const start = exitPoint(output, pos, 0);
-    const end = { x: start.x + SIZES.outputStub - 20, y: start.y };
+    const end = { x: start.x + length - 20, y: start.y };
     const path = el("path", { class: "edge stub", id: "edge-out", d: edgePath([start, end]) }, edgeLayer);
     const mid = { x: (start.x + end.x) / 2, y: start.y };
     const val = el("text", { class: "val hidden", x: mid.x, y: mid.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
@@ -207,7 +207,7 @@ export function createGraphView(svg, { onSelect } = {}) {
     for (const e of layout.edges) fanOut.set(e.from, (fanOut.get(e.from) || 0) + 1);
     const ports = assignPorts(layout.edges);
     const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut, ports.get(e)));
-    const stub = drawStub(model.output, layout.nodes.get(model.output.id));
+    const stub = drawStub(model.output, layout.nodes.get(model.output.id), layout.stub || SIZES.outputStub);
     const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
     const edgesInto = new Map();
     for (const e of edges) {
@@ -364,8 +364,15 @@ export function createGraphView(svg, { onSelect } = {}) {
     return new XMLSerializer().serializeToString(copy);
   }
 
+  /** Width in drawing units of the widest label on the edges leaving a node. */
+  function labelWidth(node, integers) {
+    const texts = [shortValue(node.value, node.shape, integers)];
+    if (node.grad != null) texts.push(shortValue(node.grad, node.shape, integers));
+    return Math.max(...texts.map((t) => t.length)) * SIZES.labelCharWidth;
+  }
+
   return {
-    render, show, select, exportSVG, viewport,
+    render, show, select, exportSVG, viewport, labelWidth,
     size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
     position: (id) => (drawn ? drawn.layout.nodes.get(id) || null : null),
     hasGraph: () => drawn !== null,

@@ -243,7 +243,7 @@ function visibleInputs(nodes) {
  * @returns {{nodes: Map<string, {x, y, layer}>, edges: Array<{from, to, slot, port, ports, parallel, parallelCount, points}>,
  *            width: number, height: number, layers: number, crossings: number}}
  */
-export function layoutGraph(allNodes) {
+export function layoutGraph(allNodes, { labelWidth = () => 0 } = {}) {
   const nodes = visibleInputs(allNodes);
   const index = new Map(nodes.map((n, i) => [n.id, i]));
   const consumers = nodes.map(() => []);
@@ -260,7 +260,16 @@ export function layoutGraph(allNodes) {
   // its left for a copied input's sum ("4 + 2 = 6" is written left of the pill)
   const copied = allNodes.some((n) => n.kind !== "op" && (n.grad_parts || []).length > 1);
   const left = SIZES.margin + (copied ? SIZES.sumRoom : 0);
-  const xOf = (l) => left + SIZES.layerGap / 2 + l * SIZES.layerGap + (l > 0 ? SIZES.inputGap : 0);
+  // a layer whose edges carry wide labels ([1, −2, 3, −1]) is followed by a wider gap
+  const depthCount = Math.max(0, ...layer) + 1;
+  const gaps = new Array(depthCount).fill(SIZES.layerGap);
+  nodes.forEach((n, i) => {
+    gaps[layer[i]] = Math.max(gaps[layer[i]], labelWidth(n.id) + SIZES.labelRoom);
+  });
+  const starts = [left + SIZES.layerGap / 2];
+  for (let l = 1; l < depthCount; l++) starts.push(starts[l - 1] + gaps[l - 1] + (l === 1 ? SIZES.inputGap : 0));
+  const xOf = (l) => starts[l];
+  const lastGap = Math.max(SIZES.outputStub, gaps[depthCount - 1] - SIZES.layerGap / 2);
   const yOf = (i) => SIZES.margin + y[i] - top;
 
   const positions = new Map();
@@ -284,7 +293,8 @@ export function layoutGraph(allNodes) {
   const depth = layers.length;
   return {
     nodes: positions, edges, crossings, layers: depth,
-    width: xOf(depth - 1) + SIZES.layerGap / 2 + SIZES.outputStub + SIZES.margin,
+    width: xOf(depth - 1) + SIZES.layerGap / 2 + lastGap + SIZES.margin,
+    stub: lastGap,
     height: bottom - top + 2 * SIZES.margin,
   };
 }
