@@ -2,7 +2,6 @@
 loop reference, and every spatial-arithmetic example of LECTURE.md section 7."""
 from __future__ import annotations
 
-import importlib.util
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -450,9 +449,10 @@ def test_conv_output_over_the_limits_is_refused_before_it_is_computed():
 def blas_threads() -> list:
     """BLAS thread counts as threadpoolctl sees them ([] without threadpoolctl, which the
     engine then does without: its batch-parallel path stays off)."""
-    if importlib.util.find_spec("threadpoolctl") is None:
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
         return []
-    from threadpoolctl import threadpool_info
     return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
 
 
