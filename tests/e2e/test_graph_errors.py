@@ -20,7 +20,8 @@ def test_unknown_name_shows_inline_and_page_recovers(page, server_url):
     assert graph.testid("error").get_attribute("data-col") == "9"
     assert page.locator(".gutter .err").inner_text() == "3"
     graph.set_program("x = -2\ny = 5\nq = x + y")
-    graph.run()
+    graph.testid("expression-input").press("Control+Enter")  # run from the keyboard
+    graph.wait_ready()
     assert graph.error_text() == ""
     graph.click("step-end")
     assert graph.value("q") == 3 and graph.grad("x") == 1

@@ -322,6 +322,9 @@ export function createGraphView(svg, { onSelect } = {}) {
       if (backward && !e.grad.classList.contains("hidden")) {
         fadeIn(e.grad, TIMING.travelMs * 0.7);
         travel(e, e.grad.textContent, true);
+        // a copied value shows the contribution arriving in its sum ("? + 2", "4 + 2 = 6")
+        const source = nodeEls.get(e.from);
+        if (source && !source.sum.classList.contains("hidden")) fadeIn(source.sum, TIMING.travelMs * 0.8);
       }
       if (!backward) travel(e, e.val.textContent, false);
     }

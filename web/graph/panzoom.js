@@ -27,8 +27,11 @@ export function createPanZoom(svg, viewport) {
     svg.style.width = `${width}px`;
     svg.style.height = `${height}px`;
   };
-  new ResizeObserver(([entry]) => setView(entry.contentRect.width, entry.contentRect.height))
-    .observe(svg.parentElement);
+  let lastSize = null;
+  new ResizeObserver(([entry]) => {
+    setView(entry.contentRect.width, entry.contentRect.height);
+    if (fitted) fit(lastSize);  // a new box (presenter, side panel, window): fit it again
+  }).observe(svg.parentElement);
   const viewSize = () => {
     if (!view.width) {
       const r = svg.parentElement.getBoundingClientRect();
@@ -61,6 +64,7 @@ export function createPanZoom(svg, viewport) {
   /** Show a width x height drawing whole, centred, no larger than the current cap. */
   function fit(size) {
     if (!size) return;
+    lastSize = size;
     const r = viewSize();
     if (!r.width || !r.height) return;
     const k = Math.max(MIN_SCALE, Math.min(maxFitScale, r.width / size.width, r.height / size.height));

@@ -10,7 +10,7 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .edge.active-fwd { stroke: ${COLORS.edgeActiveForward}; stroke-width: 3; marker-end: url(#arrow-fwd); }
 .edge.active-bwd { stroke: ${COLORS.edgeActiveBackward}; stroke-width: 3; marker-end: url(#arrow-bwd); }
 .edge.stub { marker-end: url(#arrow); }
-.val, .grad, .sum { font-size: calc(14px * var(--ls, 1)); font-weight: 600; paint-order: stroke; stroke: #fff;
+.val, .grad, .sum { font-size: calc(14px * var(--ls, 1) * var(--boost, 1)); font-weight: 600; paint-order: stroke; stroke: #fff;
   stroke-width: 4px; stroke-linejoin: round; font-variant-numeric: tabular-nums; }
 .val { fill: ${COLORS.forward}; }
 .grad, .sum { fill: ${COLORS.gradient}; }
@@ -20,14 +20,14 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .node .gate { fill: ${COLORS.gateFill}; stroke: ${COLORS.gateStroke}; stroke-width: 2; }
 .node .pill { fill: ${COLORS.inputFill}; stroke: ${COLORS.inputStroke}; stroke-width: 1.6; }
 .node.kind-const .pill { fill: ${COLORS.constFill}; stroke: ${COLORS.muted}; stroke-dasharray: 4 3; }
-.node .symbol { font-size: calc(17px * var(--ls, 1)); font-weight: 600; fill: ${COLORS.text}; text-anchor: middle;
+.node .symbol { font-size: calc(17px * var(--ls, 1) * var(--boost, 1)); font-weight: 600; fill: ${COLORS.text}; text-anchor: middle;
   dominant-baseline: central; pointer-events: none; }
-.node .symbol.long { font-size: calc(14px * var(--ls, 1)); }
-.node .symbol.longer { font-size: calc(12px * var(--ls, 1)); }
-.node .symbol.longest { font-size: calc(10px * var(--ls, 1)); }
-.node .pill-text { font-size: calc(15px * var(--ls, 1)); font-weight: 600; fill: ${COLORS.text}; text-anchor: middle;
+.node .symbol.long { font-size: calc(14px * var(--ls, 1) * var(--boost, 1)); }
+.node .symbol.longer { font-size: calc(12px * var(--ls, 1) * var(--boost, 1)); }
+.node .symbol.longest { font-size: calc(10px * var(--ls, 1) * var(--boost, 1)); }
+.node .pill-text { font-size: calc(15px * var(--ls, 1) * var(--boost, 1)); font-weight: 600; fill: ${COLORS.text}; text-anchor: middle;
   dominant-baseline: central; pointer-events: none; }
-.node .name { font-size: calc(15px * var(--ls, 1)); font-style: italic; font-weight: 600; fill: ${COLORS.text};
+.node .name { font-size: calc(15px * var(--ls, 1) * var(--boost, 1)); font-style: italic; font-weight: 600; fill: ${COLORS.text};
   text-anchor: middle; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
 .node .shape { font-size: 12px; fill: ${COLORS.muted}; text-anchor: middle; paint-order: stroke;
   stroke: #fff; stroke-width: 3px; }
