@@ -49,8 +49,9 @@ function show(view) {
 
 function route() {
   if (isConvHash(location.hash)) return show("conv");
+  const mounted = graph !== null;  // a new graph view opens the hash itself once loaded
   show("graph");
-  if (graph) graph.openHash();
+  if (mounted) graph.openHash();
 }
 
 tabs.graph.addEventListener("click", (ev) => {

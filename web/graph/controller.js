@@ -52,6 +52,7 @@ export function mountGraphView(root, chrome) {
   let extras = {};  // option name -> Promise of the trace fetched with that option
   let examples = [];
   let symbols = {};  // op name -> plain symbol, from the registry (GET /api/ops)
+  let loaded = false;  // examples and symbols have arrived
 
   function showStep(s, { animate = false } = {}) {
     if (!model) return;
@@ -210,6 +211,7 @@ export function mountGraphView(root, chrome) {
 
   /** A link (or a pasted hash) names a graph: load it unless it is the one shown. */
   function openHash() {
+    if (!loaded) return false;  // start() opens the hash once the examples and ops are in
     const linked = decodeHash(location.hash);
     if (!linked) return false;
     const same = trace && linked.program === state.program &&
@@ -232,6 +234,7 @@ export function mountGraphView(root, chrome) {
       for (const op of ops.value) symbols[op.name] = op.symbol;
     }
     examples = exampleDoc.status === "fulfilled" ? graphExamples(exampleDoc.value) : [];
+    loaded = true;
     if (exampleDoc.status === "rejected") editor.showError(`Could not load the examples: ${exampleDoc.reason.message}`);
     editor.setExamples(examples);
     if (openHash()) return;
