@@ -4,6 +4,7 @@
  * graph view ("#g=..." holds its state). The conv view is loaded on first showing.
  */
 import { mountGraphView } from "./graph/controller.js";
+import { flushHash } from "./state.js";
 
 const chrome = document.querySelector("header.app-header");
 const graphRoot = document.getElementById("graph-view");
@@ -62,6 +63,7 @@ tabs.graph.addEventListener("click", (ev) => {
 tabs.conv.addEventListener("click", (ev) => {
   ev.preventDefault();
   if (!isConvHash(location.hash)) {
+    flushHash();
     lastGraphHash = location.hash;
     location.hash = "#conv";
   }

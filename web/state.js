@@ -58,8 +58,26 @@ export function decodeHash(hash) {
 
 /** Put the state in the address bar without adding a history entry per step. */
 export function writeHash(state) {
+  clearTimeout(pending);
+  pending = 0;
   const hash = encodeHash(state);
   if (location.hash !== hash) history.replaceState(null, "", hash);
+}
+
+// Holding → steps many times a second; the browser throttles (and warns about) that many
+// history updates, so stepping writes the hash at most every HASH_DELAY_MS.
+const HASH_DELAY_MS = 150;
+let pending = 0;
+let latest = null;
+
+/** Write the hash soon (the last state wins); flushHash() writes it now. */
+export function scheduleHash(state) {
+  latest = state;
+  if (!pending) pending = setTimeout(() => writeHash(latest), HASH_DELAY_MS);
+}
+
+export function flushHash() {
+  if (pending) writeHash(latest);
 }
 
 /** The body of POST /api/graph for a state. */

@@ -4,7 +4,7 @@
  * menu and presenter mode in step with each other and with the URL hash.
  */
 import { ApiError, getJSON, postJSON } from "../api.js";
-import { decodeHash, emptyState, graphRequest, writeHash } from "../state.js";
+import { decodeHash, emptyState, flushHash, graphRequest, scheduleHash } from "../state.js";
 import { createEditor } from "./editor.js";
 import { explainStep, renderExplanation } from "./explain.js";
 import { createGraphView } from "./graphview.js";
@@ -65,7 +65,7 @@ export function mountGraphView(root, chrome) {
     renderExplanation(explanation, explainStep(model, s));
     if (selected) inspector.show(model, selected, s);
     state = { ...state, step: s };
-    writeHash(state);
+    scheduleHash(state);
     setPageState("ready");
   }
 
@@ -196,7 +196,10 @@ export function mountGraphView(root, chrome) {
     q("zoom-in").addEventListener("click", () => panzoom.zoomBy(1.25));
     q("zoom-out").addEventListener("click", () => panzoom.zoomBy(0.8));
     q("zoom-fit").addEventListener("click", () => panzoom.fit(view.size()));
-    q("copy-link").addEventListener("click", () => copyLink(q("share-box"), q("share-link"), q("share-status")));
+    q("copy-link").addEventListener("click", () => {
+      flushHash();
+      copyLink(q("share-box"), q("share-link"), q("share-status"));
+    });
     q("share-close").addEventListener("click", () => { q("share-box").hidden = true; });
     q("export-svg").addEventListener("click", () => view.hasGraph() && exportSVG(view.exportSVG()));
     q("export-png").addEventListener("click", () => view.hasGraph() && exportPNG(view.exportSVG(), view.size()).catch(() => {}));
