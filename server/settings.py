@@ -31,6 +31,7 @@ class Settings:
     max_exponent: float = 1_000.0           # |p| in x ** p
     max_gradcheck_elements: int = 2_000     # input elements a gradient check perturbs
     max_seconds: float = 1.0                # compute time of one request
+    compute_threads: int = 4                # engine threads per server process
     max_body_bytes: int = 2_000_000         # request body size; larger gets 413
     max_response_numbers: int = 2_000_000   # numbers in one answer (10-40 MB of JSON)
     max_submissions: int = 5_000            # submissions in one /api/grade/batch call
