@@ -203,3 +203,23 @@ def test_space_on_a_focused_button_plays_once(simple):
     paused_at = simple.step()
     simple.page.wait_for_timeout(1500)
     assert simple.step() == paused_at
+
+
+def test_every_step_of_a_nested_program_explains_itself(page, server_url):
+    """Unnamed gates inside calls and tensors: every step has words, none breaks the page."""
+    graph = GraphPage(page, server_url).open()
+    for program, phrase in [
+        ("a = 2\nb = 3\nc = 1\nf = max(a * b, c)",
+         "max: routes 1 to the larger input, 0 to the other"),
+        ("a = [1, 2]\nb = [3, 4]\nf = sum(max(a * b, a))", "sum: gradient distributor"),
+        ("x = [[1, 2], [3, 4]]\ny = x.T", "y = xᵀ"),
+    ]:
+        graph.set_program(program)
+        graph.run()
+        assert graph.error_text() == ""
+        seen = []
+        for step in range(graph.last_step() + 1):
+            graph.testid("scrubber").fill(str(step))
+            seen.append(graph.explanation())
+        assert all(text.strip() for text in seen)
+        assert any(phrase in text for text in seen), (program, seen)

@@ -17,7 +17,7 @@ const INFIX = new Set(["+", "−", "-", "×", "*", "÷", "/", "@", "^", "**"]);
 
 /** Local gradient of each op in words, per input slot (what the lecture writes under a gate). */
 const LOCAL_FORMULA = {
-  add: ["1", "1"], sub: ["1", "−1"], div: ["1/b", "−a/b²"], pow: ["p·a^(p−1)", "a^p·ln a"],
+  add: ["1", "1"], sub: ["1", "−1"], div: ["1/{1}", "−{0}/{1}²"], pow: ["{1}·{0}^({1}−1)", "{0}^{1}·ln {0}"],
   neg: ["−1"], exp: ["eˣ (the gate's own output)"], log: ["1/x"], sqrt: ["1/(2√x)"],
   abs: ["sign(x)"], sigmoid: ["(1 − σ(x))·σ(x)"], tanh: ["1 − tanh²(x)"],
   relu: ["1 where x > 0, else 0"], max: ["1 for the larger input, 0 for the other"],
@@ -77,8 +77,12 @@ function valueText(node) {
 /** A one-input gate applied to a number, the way one writes it: "1/1.37", "0.37 + 1", "exp(−1.00)". */
 function unaryText(label, v) {
   if (/\bx\b/.test(label) && label !== "x") return label.replace(/\bx\b/, v);
+  if (label === "ᵀ") return `${v}ᵀ`;
   const m = /^([+*\/^−-])(.+)$/.exec(label);
-  if (m) return `${v} ${{ "*": "×", "/": "÷" }[m[1]] || m[1]} ${m[2]}`;
+  if (m) {
+    const base = m[1] === "^" && /^[−-]/.test(v) ? `(${v})` : v;  // (−1) ^ 2, not −1 ^ 2
+    return `${base} ${{ "*": "×", "/": "÷" }[m[1]] || m[1]} ${m[2]}`;
+  }
   return `${label}(${v})`;
 }
 
@@ -100,11 +104,15 @@ function forwardLines(model, node) {
   if (scalars) {
     const vals = fmtAll([...ins.map((n) => n.value), node.value]);
     const vo = vals.pop();
-    return [`${out}${node.label}(${ins.map(refName).join(", ")}) = ${node.label}(${vals.join(", ")}) = ${vo}`];
+    return [`${out}${node.label}(${ins.map((n) => refName(n, model.nodes)).join(", ")}) = ${node.label}(${vals.join(", ")}) = ${vo}`];
   }
-  const shapes = ins.map((n) => `${refName(n)} ${shapeText(n.shape) || "scalar"}`);
+  const shapes = ins.map((n) => `${refName(n, model.nodes)} ${shapeText(n.shape) || "scalar"}`);
+  const names = ins.map((n) => refName(n, model.nodes));
+  let call = `${node.label}(${names.join(", ")})`;
+  if (ins.length === 1) call = unaryText(node.label, names[0]);
+  if (ins.length === 2 && INFIX.has(node.label)) call = `${names[0]} ${node.label} ${names[1]}`;
   return [
-    `${out}${node.label}(${ins.map(refName).join(", ")})`,
+    `${out}${call}`,
     `shapes: ${shapes.join(", ")} → ${shapeText(node.shape) || "scalar"}`,
     `value: ${valueText(node)}`,
   ];
@@ -133,7 +141,7 @@ function upstreamLine(model, node, entry, s) {
   return `upstream dL/d${refName(node, model.nodes)} = ${isScalar(u) ? fmt(u, allIntegers(u)) : shortValue(u, node.shape, allIntegers(u))}`;
 }
 
-function routerLines(node, entry, ins) {
+function routerLines(model, node, entry, ins) {
   const down = entry.downstream;
   const local = entry.local || [];
   if (ins.length === 2 && down.every(isScalar)) {
@@ -142,8 +150,8 @@ function routerLines(node, entry, ins) {
     const which = node.op === "min" ? "smaller" : "larger";
     return [
       `${opWord(node)}: routes ${dw} to the ${which} input, ${dl} to the other`,
-      `${refName(ins[w])} (${fmt(ins[w].value, allIntegers(ins[w].value))}) gets ${dw}; ` +
-        `${refName(ins[1 - w])} (${fmt(ins[1 - w].value, allIntegers(ins[1 - w].value))}) gets ${dl}`,
+      `${refName(ins[w], model.nodes)} (${fmt(ins[w].value, allIntegers(ins[w].value))}) gets ${dw}; ` +
+        `${refName(ins[1 - w], model.nodes)} (${fmt(ins[1 - w].value, allIntegers(ins[1 - w].value))}) gets ${dl}`,
     ];
   }
   return null;
@@ -195,7 +203,7 @@ function copyLines(model, s) {
 function backwardExplanation(model, node, entry, s) {
   const ins = entry.inputs.map((id) => model.nodes.get(id));
   const lines = [upstreamLine(model, node, entry, s)];
-  const routed = node.pattern === "router" ? routerLines(node, entry, ins) : null;
+  const routed = node.pattern === "router" ? routerLines(model, node, entry, ins) : null;
   if (routed) lines.push(...routed);
   else {
     entry.inputs.forEach((id, slot) => {
