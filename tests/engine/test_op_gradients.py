@@ -118,6 +118,16 @@ def test_engine_gradcheck_agrees_with_the_test_helper():
     assert set(report["inputs"]) == {"a", "b", "c"}
 
 
+def test_gradcheck_passes_every_graph_example():
+    from engine import EXAMPLES
+    for ex in EXAMPLES:
+        if ex.get("kind") != "graph":
+            continue
+        trace = evaluate(ex["expression"], ex.get("inputs"), upstream=ex.get("upstream"),
+                         gradcheck=True)
+        assert trace.gradcheck["passed"], (ex["id"], trace.gradcheck["max_rel_error"])
+
+
 def test_gradcheck_skips_labels_and_flags_a_wrong_gradient():
     trace = evaluate("f = cross_entropy(s, y)", {"s": r(3, 4), "y": [0, 1, 2]}, gradcheck=True)
     assert set(trace.gradcheck["inputs"]) == {"s"}
