@@ -105,6 +105,47 @@ def _check_total(total: int, limits: Limits) -> None:
                           f"limit of {limits.max_total_elements:,}", kind="limit")
 
 
+def _conv_stage(x: np.ndarray, filters, size, stride, pad, weights, bias, seed,
+                limits: Limits) -> tuple[dict, Context]:
+    """The conv layer on x (C, H, W), run through the registry's op on the padded input so
+    that its backward also gives the gradient of the padding."""
+    c, h, w_in = x.shape
+    w, b = _parameters(x, filters, size, weights, bias, seed, limits)
+    geo = conv_geometry(x.shape, w.shape, b.shape, stride, pad)
+    # input, padded input and their gradients; weights and theirs; maps, ReLU and gradients
+    padded = c * geo.padded_hw[0] * geo.padded_hw[1]
+    _check_total(2 * (x.size + padded) + 2 * w.size
+                 + 4 * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
+    ph, pw = geo.pad
+    xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
+    ctx = Context()
+    out = Conv2d.forward(ctx, xp, w, b, stride=geo.stride, pad=0)
+    return {"size": list(geo.size), "stride": list(geo.stride), "pad": list(geo.pad),
+            "output_shape": list(out.shape), "shape_text": shape_text(out.shape),
+            "formula": geo.formula, "params": geo.params(True), "padded_input": xp,
+            "weights": w, "bias": b, "output": out,
+            "receptive_fields": receptive_fields(geo.out_hw, geo.stride)}, ctx
+
+
+def _no_conv_stage(x: np.ndarray) -> dict:
+    """conv=False: the volume passes through unchanged (the lecture's max-pool example)."""
+    return {"size": None, "stride": None, "pad": [0, 0], "output_shape": list(x.shape),
+            "shape_text": shape_text(x.shape), "formula": None,
+            "params": {"weights": 0, "biases": 0, "total": 0, "per_filter": 0},
+            "padded_input": x, "weights": [], "bias": [], "output": x,
+            "receptive_fields": None}
+
+
+def _pool_stage(act: np.ndarray, size, stride) -> tuple[dict, Context]:
+    ctx = Context()
+    out = MaxPool2d.forward(ctx, act, size=size, stride=stride)
+    geo = ctx.geo
+    where = argmax_positions(ctx.route.offsets(), geo).reshape(out.shape + (2,))
+    return {"size": list(geo.size), "stride": list(geo.stride),
+            "output_shape": list(out.shape), "shape_text": shape_text(out.shape),
+            "formula": geo.formula, "output": out, "argmax": where}, ctx
+
+
 def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bias=None,
                  seed=0, relu=False, pool=None, conv=True, upstream="ones",
                  limits: Limits | None = None) -> dict:
@@ -122,63 +163,35 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
     relu, conv = _flag(relu, "relu"), _flag(conv, "conv")
     pool_args = _pool_params(pool)
     x = _volume(input, limits)
-    c, h, w_in = x.shape
-    result: dict = {"input_shape": [c, h, w_in]}
+    result: dict = {"input_shape": list(x.shape)}
+    conv_ctx = None
     if conv:
-        w, b = _parameters(x, filters, size, weights, bias, seed, limits)
-        geo = conv_geometry(x.shape, w.shape, b.shape, stride, pad)
-        # input, padded input and their gradients; maps, ReLU and their gradients
-        padded = c * geo.padded_hw[0] * geo.padded_hw[1]
-        _check_total(2 * (x.size + padded) + 2 * w.size
-                     + 4 * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
-        (ph, pw) = geo.pad
-        xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
-        conv_ctx = Context()
-        out = Conv2d.forward(conv_ctx, xp, w, b, stride=geo.stride, pad=0)
-        result.update({
-            "size": list(geo.size), "stride": list(geo.stride), "pad": list(geo.pad),
-            "output_shape": list(out.shape), "shape_text": shape_text(out.shape),
-            "formula": geo.formula, "params": geo.params(True), "padded_input": xp,
-            "weights": w, "bias": b, "output": out,
-            "receptive_fields": receptive_fields(geo.out_hw, geo.stride)})
+        stage, conv_ctx = _conv_stage(x, filters, size, stride, pad, weights, bias, seed,
+                                      limits)
     else:
-        out, xp = x, x
-        result.update({
-            "size": None, "stride": None, "pad": [0, 0], "output_shape": [c, h, w_in],
-            "shape_text": shape_text(x.shape), "formula": None,
-            "params": {"weights": 0, "biases": 0, "total": 0, "per_filter": 0},
-            "padded_input": x, "weights": [], "bias": [], "output": x,
-            "receptive_fields": None})
+        stage = _no_conv_stage(x)
+    result.update(stage)
+    out = result["output"]
     act = np.maximum(out, 0.0) if relu else out
     result["relu"] = act if relu else None
-
-    final, pool_ctx = act, None
+    final, pool_ctx, result["pool"] = act, None, None
     if pool_args is not None:
-        pool_ctx = Context()
-        final = MaxPool2d.forward(pool_ctx, act, size=pool_args[0], stride=pool_args[1])
-        geo_p = pool_ctx.geo
-        result["pool"] = {
-            "size": list(geo_p.size), "stride": list(geo_p.stride),
-            "output_shape": list(final.shape), "shape_text": shape_text(final.shape),
-            "formula": geo_p.formula, "output": final,
-            "argmax": argmax_positions(pool_ctx.route.offsets(), geo_p).reshape(final.shape + (2,))}
-    else:
-        result["pool"] = None
+        result["pool"], pool_ctx = _pool_stage(act, *pool_args)
+        final = result["pool"]["output"]
 
-    up = _upstream(upstream, final.shape, seed, limits)
-    result["upstream"] = up
+    up = result["upstream"] = _upstream(upstream, final.shape, seed, limits)
     grad_act = MaxPool2d.backward(pool_ctx, up)[0] if pool_ctx is not None else up
     if pool_ctx is not None:
         result["pool"]["grad_input"] = grad_act
     grad_out = grad_act * (out > 0) if relu else grad_act
-    result["grad_output"] = grad_act
-    result["grad_conv_output"] = grad_out
-    if conv:
-        dxp, dw, db = Conv2d.backward(conv_ctx, grad_out)
-        result.update({"grad_padded_input": dxp,
-                       "grad_input": dxp[:, ph:ph + h, pw:pw + w_in].copy(),
-                       "grad_weights": dw, "grad_bias": db})
-    else:
+    result["grad_output"], result["grad_conv_output"] = grad_act, grad_out
+    if conv_ctx is None:
         result.update({"grad_padded_input": grad_out, "grad_input": grad_out,
                        "grad_weights": [], "grad_bias": []})
+        return result
+    dxp, dw, db = Conv2d.backward(conv_ctx, grad_out)
+    (ph, pw), (h, w_in) = result["pad"], x.shape[1:]
+    result.update({"grad_padded_input": dxp,
+                   "grad_input": dxp[:, ph:ph + h, pw:pw + w_in].copy(),
+                   "grad_weights": dw, "grad_bias": db})
     return result
