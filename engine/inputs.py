@@ -90,7 +90,7 @@ def make_input(value, name: str = "input", limits: Limits = DEFAULT_LIMITS) -> n
                          f"{limits.max_input_elements:,}")
         if value.dtype.kind not in "biuf":
             raise _value(f"input '{name}': values must be numbers")
-        return value.astype(np.float64)
+        return np.asarray(value, dtype=np.float64)    # no copy when already float64
     if isinstance(value, bool) or value is None or isinstance(value, (str, bytes)):
         raise _value(f"input '{name}': expected a number, a (nested) list of numbers or a "
                      f"generator, got {type(value).__name__}")
