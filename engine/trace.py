@@ -80,15 +80,17 @@ def _output_node(graph, output: str | None) -> Node:
 
 
 def _needed(nodes: list[Node], out: Node) -> list[Node]:
-    """The output's ancestors, in topological order; each counts its consumers."""
-    needed = {out}
+    """The output's ancestors, in topological order; each counts its kept consumers.
+
+    One reverse pass: a node is needed when it is the output or a needed node consumed it,
+    and every consumer comes after its inputs."""
+    kept = []
     for node in reversed(nodes):
-        if node in needed:
-            needed.update(node.inputs)
-    kept = [n for n in nodes if n in needed]
-    for node in kept:
-        for i in node.inputs:
-            i.users += 1
+        if node.users or node is out:
+            kept.append(node)
+            for i in node.inputs:
+                i.users += 1
+    kept.reverse()
     return kept
 
 
@@ -220,9 +222,10 @@ class Trace:
         self.upstream = seed
         self.warnings: list[str] = warnings
         self.gradcheck: dict | None = None
-        kept = set(nodes)
-        self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if n in kept}
-        self.inputs: dict[str, Node] = {k: n for k, n in graph.inputs.items() if n in kept}
+        def kept(n: Node) -> bool:
+            return n.users > 0 or n is out
+        self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if kept(n)}
+        self.inputs: dict[str, Node] = {k: n for k, n in graph.inputs.items() if kept(n)}
         self.gradients: dict[str, np.ndarray] = {
             k: np.asarray(n.grad) if n.grad is not None else np.zeros_like(n.value)
             for k, n in self.inputs.items()}
