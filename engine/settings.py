@@ -12,7 +12,7 @@ from dataclasses import dataclass
 class Limits:
     max_expression_chars: int = 1_000_000   # length of the program text
     max_nodes: int = 200_000                # nodes in the graph (inputs, constants, gates)
-    max_depth: int = 200                    # nesting depth of one expression
+    max_depth: int = 32                     # nesting depth of a literal list (numpy: 32 dims)
     max_input_elements: int = 20_000_000    # elements in any one input tensor
     max_total_elements: int = 200_000_000   # elements over all values of the graph
     max_exponent: float = 1_000.0           # |p| in x ** p

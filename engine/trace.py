@@ -191,23 +191,31 @@ def _finite(v) -> bool:
     return abs(np.sum(v)) < INF or bool(np.isfinite(v).all())
 
 
-def _jacobian(node: Node, index: int, out_value, in_value):
-    """d output / d input `index`, as a number or a small matrix; None when too large."""
-    n_out, n_in = np.size(out_value), np.size(in_value)
-    if n_out * n_in > MAX_LOCAL_ENTRIES:
+def _local_gradients(node: Node, downs) -> list | None:
+    """d output / d input for each input, as a number or a small Jacobian (rows: output
+    elements); None for an input that takes no gradient or whose Jacobian is too large.
+
+    Row k is the backward pass of a one-hot upstream at output element k, so one call of
+    backward per output element serves every input."""
+    n_out = np.size(node.value)
+    wanted = [d is not None and n_out * np.size(i.value) <= MAX_LOCAL_ENTRIES
+              for i, d in zip(node.inputs, downs, strict=True)]
+    if not any(wanted):
         return None
-    if n_out == 1 and n_in == 1:
-        d = node.op.backward(node.ctx, np.ones(np.shape(out_value)))[index]
-        return None if d is None else np.asarray(d).reshape(())
-    rows = []
+    shape = np.shape(node.value)
+    if n_out == 1:
+        ones = node.op.backward(node.ctx, np.ones(shape) if shape else np.float64(1.0))
+        return [np.asarray(g, dtype=np.float64).reshape(()) if w and np.size(g) == 1
+                else np.asarray(g, dtype=np.float64).reshape(1, -1) if w else None
+                for g, w in zip(ones, wanted, strict=True)]
+    rows: list[list] = [[] for _ in wanted]
     for k in range(n_out):
-        e = np.zeros(np.shape(out_value))
+        e = np.zeros(shape)
         e.flat[k] = 1.0
-        d = node.op.backward(node.ctx, e)[index]
-        if d is None:
-            return None
-        rows.append(np.asarray(d).reshape(-1))
-    return np.array(rows)
+        for i, g in enumerate(node.op.backward(node.ctx, e)):
+            if wanted[i]:
+                rows[i].append(np.asarray(g, dtype=np.float64).reshape(-1))
+    return [np.array(r) if w else None for r, w in zip(rows, wanted, strict=True)]
 
 
 class Trace:
@@ -255,11 +263,8 @@ class Trace:
             return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
 
     def _step_dict(self, node: Node, g, downs) -> dict:
-        local = [None if d is None else _jacobian(node, i, node.value, node.inputs[i].value)
-                 for i, d in enumerate(downs)]
         return {"node": node.id, "inputs": [i.id for i in node.inputs], "upstream": g,
-                "local": local if any(x is not None for x in local) else None,
-                "downstream": list(downs)}
+                "local": _local_gradients(node, downs), "downstream": list(downs)}
 
     def node_dict(self, node: Node) -> dict:
         pattern = node.op.pattern if node.op else ("adder" if node.users > 1 else None)
