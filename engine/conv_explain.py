@@ -143,7 +143,8 @@ def _pool_stage(act: np.ndarray, size, stride) -> tuple[dict, Context]:
     where = argmax_positions(ctx.route.offsets(), geo).reshape(out.shape + (2,))
     return {"size": list(geo.size), "stride": list(geo.stride),
             "output_shape": list(out.shape), "shape_text": shape_text(out.shape),
-            "formula": geo.formula, "output": out, "argmax": where}, ctx
+            "formula": geo.formula, "output": out, "argmax": where,
+            "windows": receptive_fields(out.shape[-2:], geo.stride)}, ctx
 
 
 def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bias=None,

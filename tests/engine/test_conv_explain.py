@@ -225,3 +225,12 @@ def test_input_with_a_wrong_number_of_axes_is_refused():
     with pytest.raises(EngineError) as info:
         conv_explain([1.0, 2.0, 3.0])
     assert info.value.kind == "shape" and "(C, H, W)" in info.value.message
+
+
+def test_pool_windows_are_stride_steps_of_the_pooled_map():
+    from engine import conv_explain
+    x = np.arange(36.0).reshape(1, 6, 6)
+    pool = conv_explain(x, conv=False, pool={"size": 2, "stride": 2})["pool"]
+    assert pool["windows"].tolist() == [[[r, c] for c in (0, 2, 4)] for r in (0, 2, 4)]
+    pool = conv_explain(x, conv=False, pool={"size": 3, "stride": 3})["pool"]
+    assert pool["windows"].tolist() == [[[0, 0], [0, 3]], [[3, 0], [3, 3]]]

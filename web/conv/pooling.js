@@ -10,12 +10,12 @@ import { cellRgb, rgbCss, textOn, rangeOf, COLORS } from "./palette.js";
 import { createTimeline } from "./timeline.js";
 
 /**
- * Window of pooled cell (i, j) in the pooled-over map: {row, col, rows, cols}. The API gives
- * the pool's size and stride and the arg-max, not the window corners, so the corner is the
- * cell index times the stride: drawing geometry only.
+ * Window of pooled cell (i, j) in the pooled-over map: {row, col, rows, cols}, its top-left
+ * corner from the API's pool.windows.
  */
 export function poolWindow(pool, i, j) {
-  return { row: i * pool.stride[0], col: j * pool.stride[1], rows: pool.size[0], cols: pool.size[1] };
+  const [row, col] = pool.windows[i][j];
+  return { row, col, rows: pool.size[0], cols: pool.size[1] };
 }
 
 function gridOf(rows, cols, px, testid, k) {
