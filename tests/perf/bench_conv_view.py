@@ -9,17 +9,11 @@ Run: python tests/perf/bench_conv_view.py   (starts its own server; needs /usr/b
 """
 from __future__ import annotations
 
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
+from live import start_server, wait_ready  # this folder is on sys.path when run as a script
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
 BIG = "&n=32&c=3&k=6&f=5"
 SMALL = "&n=7&f=3"
 RUNS = 5
@@ -45,31 +39,6 @@ LAST_MEASURES = """() => {
   return {render: mark("conv:drawn") - mark("conv:response"),
           total: mark("conv:drawn") - mark("conv:request")};
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
-
-
-def wait_ready(page) -> None:
-    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=30_000)
 
 
 def render_times(page, url: str, params: str) -> dict:

@@ -9,17 +9,11 @@ Run: python tests/perf/bench_render.py   (starts its own server; needs /usr/bin/
 from __future__ import annotations
 
 import random
-import socket
 import statistics
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
+from live import start_server, wait_ready  # this folder is on sys.path when run as a script
 from playwright.sync_api import sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
 RUNS = 5
 TARGET_NODES = 300
 SIMPLE = "x = -2\ny = 5\nz = -4\nq = x + y\nf = q * z"
@@ -70,31 +64,6 @@ def generated_program(target_nodes: int, width: int = 12, seed: int = 0) -> str:
         prev = names
     lines.append("out = " + " + ".join(prev))
     return "\n".join(lines)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.kill()
-    raise SystemExit("the server did not start")
-
-
-def wait_ready(page) -> None:
-    page.wait_for_function("document.body.dataset.state === 'ready'", timeout=30_000)
 
 
 def measure(page, program: str) -> dict:
