@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import statistics
 
-from live import start_server, wait_ready  # this folder is on sys.path when run as a script
+# Run as a script, this folder is on sys.path.
+from live import open_page, start_server, wait_ready
 from playwright.sync_api import sync_playwright
 
 BIG = "&n=32&c=3&k=6&f=5"
@@ -86,9 +87,7 @@ def main() -> None:
     proc, url = start_server()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = open_page(p)
             small = render_times(page, url, SMALL)
             big = render_times(page, url, BIG)
             print("render of all maps after the answer arrives (median of", RUNS, "runs)")
@@ -108,7 +107,7 @@ def main() -> None:
             normal = frames_while_playing(page, "4")
             fast = frames_while_playing(page, "256")
             steps = page.get_by_test_id("conv-position").inner_text()
-            browser.close()
+            page.context.browser.close()
         print(f"frame timing, {REPEATS} runs of {FRAME_SECONDS:.0f} s each "
               f"(idle frame interval {interval:.2f} ms)")
         idle_mean = statistics.fmean(d for run in idle for d in run)

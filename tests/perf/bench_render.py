@@ -11,7 +11,8 @@ from __future__ import annotations
 import random
 import statistics
 
-from live import start_server, wait_ready  # this folder is on sys.path when run as a script
+# Run as a script, this folder is on sys.path.
+from live import open_page, start_server, wait_ready
 from playwright.sync_api import sync_playwright
 
 RUNS = 5
@@ -92,14 +93,12 @@ def main() -> None:
     proc, url = start_server()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                        args=["--no-sandbox", "--disable-gpu"])
-            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page = open_page(p)
             page.goto(url + "/")
             wait_ready(page)
             small = measure(page, SIMPLE)
             big = measure(page, generated_program(TARGET_NODES))
-            browser.close()
+            page.context.browser.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)

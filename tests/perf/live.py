@@ -36,3 +36,13 @@ def start_server() -> tuple[subprocess.Popen, str]:
 
 def wait_ready(page) -> None:
     page.wait_for_function("document.body.dataset.state === 'ready'", timeout=30_000)
+
+
+LAUNCH_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def open_page(playwright):
+    """A 1400x900 page in Debian's Chromium, launched the way the browser tests launch it."""
+    browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=LAUNCH_FLAGS)
+    return browser.new_page(viewport={"width": 1400, "height": 900})
