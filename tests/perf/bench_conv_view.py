@@ -10,10 +10,14 @@ Run: python tests/perf/bench_conv_view.py   (starts its own server; needs /usr/b
 from __future__ import annotations
 
 import statistics
+import sys
+from pathlib import Path
 
-# Run as a script, this folder is on sys.path.
-from live import open_page, start_server, wait_ready
 from playwright.sync_api import sync_playwright
+
+if __package__ in (None, ""):     # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.perf.live import open_page, start_server, wait_ready  # noqa: E402
 
 BIG = "&n=32&c=3&k=6&f=5"
 SMALL = "&n=7&f=3"

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import random
 import statistics
+import sys
+from pathlib import Path
 
-# Run as a script, this folder is on sys.path.
-from live import open_page, start_server, wait_ready
 from playwright.sync_api import sync_playwright
+
+if __package__ in (None, ""):     # run as a script: make the repository importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.perf.live import open_page, start_server, wait_ready  # noqa: E402
 
 RUNS = 5
 TARGET_NODES = 300
