@@ -95,8 +95,10 @@ def make_input(value, name: str = "input", limits: Limits = DEFAULT_LIMITS) -> n
         raise _value(f"input '{name}': expected a number, a (nested) list of numbers or a "
                      f"generator, got {type(value).__name__}")
     if isinstance(value, (int, float)):
-        return np.array(float(value)) if abs(value) < 1e308 or isinstance(value, float) \
-            else _too_big(name)
+        try:
+            return np.array(float(value))
+        except OverflowError:       # a Python int beyond float64's range
+            raise _value(f"input '{name}': the number is too large for float64") from None
     if isinstance(value, (list, tuple)):
         _check_nesting(value, name, limits)
         try:
@@ -112,10 +114,6 @@ def make_input(value, name: str = "input", limits: Limits = DEFAULT_LIMITS) -> n
         return arr
     raise _value(f"input '{name}': expected a number, a list or a generator, "
                  f"got {type(value).__name__}")
-
-
-def _too_big(name: str):
-    raise _value(f"input '{name}': the number is too large for float64")
 
 
 def _flat_items(value):
