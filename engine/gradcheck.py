@@ -47,8 +47,7 @@ def _differentiable_inputs(nodes: list[Node]) -> set:
 def relative_error(analytic, numeric) -> np.ndarray:
     a, n = np.asarray(analytic, dtype=float), np.asarray(numeric, dtype=float)
     scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), FLOOR)
-    with np.errstate(invalid="ignore"):
-        return np.abs(a - n) / scale
+    return np.abs(a - n) / scale
 
 
 def check_gradients(trace, limits: Limits, deadline: float | None, h: float = H) -> dict:
