@@ -15,9 +15,15 @@ REGISTRY: dict[str, type[Op]] = {}
 
 
 class Context:
-    """What forward leaves for backward: saved tensors plus plain attributes."""
+    """What forward leaves for backward: saved tensors plus plain attributes.
 
-    saved_tensors: tuple = ()
+    The common fields are slots, so the elementwise gates of a large scalar graph make no
+    attribute dict; any other attribute an op sets lands in the instance dict as usual."""
+
+    __slots__ = ("saved_tensors", "shapes", "shape", "__dict__")
+
+    def __init__(self) -> None:
+        self.saved_tensors = ()
 
     def save_for_backward(self, *tensors) -> None:
         self.saved_tensors = tensors

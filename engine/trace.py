@@ -240,11 +240,13 @@ class Trace:
 
     def check_finite(self) -> None:
         """List non-finite values and gradients among the warnings (never an exception)."""
-        scalars = [v for n in self.nodes for v in (n.value, n.grad) if type(v) is np.float64]
-        arrays_ok = all(_finite(v) for n in self.nodes for v in (n.value, n.grad)
-                        if v is not None and type(v) is not np.float64)
-        with np.errstate(all="ignore"):
-            if arrays_ok and abs(sum(scalars)) < INF:    # a finite sum has no inf or nan
+        values = [n.value for n in self.nodes]
+        values += [n.grad for n in self.nodes if n.grad is not None]
+        try:        # one array when every value has the same shape (a scalar graph)
+            if np.isfinite(np.array(values, dtype=np.float64)).all():
+                return
+        except ValueError:      # shapes differ: look at each value on its own
+            if all(_finite(v) for v in values):
                 return
         bad = []
         for node in self.nodes:

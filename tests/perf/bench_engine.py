@@ -6,6 +6,7 @@ Goals: 10,000 gates at most 2x micrograd; 20,000 gates at most 2.2x the 10,000.
 """
 from __future__ import annotations
 
+import gc
 import importlib.util
 import statistics
 import subprocess
@@ -47,9 +48,12 @@ def micrograd_chain(gates: int) -> float:
     return x.grad
 
 
-def best_of(fn, repeat: int = 7) -> float:
+def best_of(fn, repeat: int = 7) -> tuple[float, float]:
+    """(min, median) seconds of fn(); each run starts with no garbage left by the last
+    (the same for both engines; the collector stays on, as a user's program has it)."""
     times = []
     for _ in range(repeat):
+        gc.collect()
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
