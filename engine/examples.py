@@ -6,6 +6,8 @@ the graph view, "conv" for the convolution view).
 """
 from __future__ import annotations
 
+from engine.conv_examples import CONV_EXAMPLES
+
 SIGMOID_GATES = "\n".join([
     "w0 = 2", "x0 = -1", "w1 = -3", "x1 = -2", "w2 = -3",
     "f = 1 / (1 + exp(-(w0*x0 + w1*x1 + w2)))"])
@@ -78,13 +80,5 @@ for _example in GRAPH_EXAMPLES:
     _example.setdefault("inputs", {})
 
 
-def _conv_examples() -> list[dict]:
-    try:
-        from engine.conv_examples import CONV_EXAMPLES
-    except ImportError:         # the layers module is optional for a bare engine checkout
-        return []
-    return CONV_EXAMPLES
-
-
-EXAMPLES: list[dict] = GRAPH_EXAMPLES + _conv_examples()
+EXAMPLES: list[dict] = GRAPH_EXAMPLES + CONV_EXAMPLES
 EXAMPLES_BY_ID = {e["id"]: e for e in EXAMPLES}
