@@ -17,4 +17,4 @@ async def conv(body: Annotated[schemas.ConvRequest,
                                Body(openapi_examples=schemas.CONV_EXAMPLES)],
                settings: Annotated[Settings, Depends(app_settings)], request: Request):
     """Output shape, size formula, parameter count, activation maps and their gradients."""
-    return await compute.cached(request, settings, compute.conv, body)
+    return await compute.answer(request, settings, "conv", body, cache=True)
