@@ -172,7 +172,7 @@ class Trainer:
         arriving = net.backward(need_input_grad=True)
         layers = []
         for plan, out, grad, params, grads in zip(net.plans[:-1], net.outputs, arriving[1:],
-                                                  net.params, net.grads, strict=True):
+                                                  net.params[:-1], net.grads[:-1], strict=True):
             entry = {"index": plan.index, "type": plan.type, "output": out[0], "grad": grad[0]}
             if params:
                 entry.update(weights=params[0], bias=params[1], grad_weights=grads[0].copy(),
