@@ -64,7 +64,7 @@ def count_numbers(value, budget: int) -> int:
 def is_light(task: str, body) -> bool:
     """A cheap request by its looks: short text, few input numbers, a small batch."""
     budget = LIGHT_NUMBERS
-    if task == "conv":
+    if task.startswith("conv"):
         return (count_numbers(body.input, budget) <= budget // 4 and body.filters <= 16
                 and body.weights is None)
     if len(body.expression) > LIGHT_CHARS:

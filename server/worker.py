@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import TypeAdapter
 
 import engine
-from server import grading, schemas, serialize
+from server import grading, quiz, schemas, serialize
 from server.settings import Settings
 
 log = logging.getLogger("chainrule.worker")
@@ -33,6 +33,7 @@ GRAPH_RESPONSE = TypeAdapter(schemas.GraphResponse)
 CONV_RESPONSE = TypeAdapter(schemas.ConvResponse)
 GRADE_RESPONSE = TypeAdapter(schemas.GradeResponse)
 BATCH_RESPONSE = TypeAdapter(schemas.BatchGradeResponse)
+CONV_GRADE_RESPONSE = TypeAdapter(schemas.ConvGradeResponse)
 
 OK, ERROR, MESSAGE, DONE = b"J", b"E", b"M", b"D"
 
@@ -95,7 +96,8 @@ def evaluate(body, limits: engine.Limits):
     """One engine evaluation of a request that carries a program (GraphRequest and friends)."""
     return engine.evaluate(body.expression, body.inputs, output=body.output,
                            upstream=body.upstream,
-                           gradcheck=bool(getattr(body, "gradcheck", False)), limits=limits)
+                           gradcheck=bool(getattr(body, "gradcheck", False))
+                           and not getattr(body, "hide", None), limits=limits)
 
 
 def graph(body, settings: Settings) -> bytes:
@@ -103,7 +105,10 @@ def graph(body, settings: Settings) -> bytes:
     start = time.monotonic()
     trace = evaluate(body, settings.engine_limits())
     check_answer(answer_numbers(trace), start, settings)
-    return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(trace.to_dict(code=body.code)))
+    answer = trace.to_dict(code=body.code)
+    if body.hide:
+        answer = quiz.hide(answer, body.hide)
+    return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(answer))
 
 
 def answer_numbers(trace) -> int:
@@ -142,7 +147,13 @@ def grade_batch(body, settings: Settings) -> bytes:
     return as_json_bytes(BATCH_RESPONSE, result)
 
 
-TASKS = {"graph": graph, "conv": conv, "grade": grade, "grade_batch": grade_batch}
+def conv_grade(body, settings: Settings) -> bytes:
+    """The JSON body of a POST /api/conv/grade answer."""
+    return as_json_bytes(CONV_GRADE_RESPONSE, quiz.grade_conv(body, settings.engine_limits()))
+
+
+TASKS = {"graph": graph, "conv": conv, "grade": grade, "grade_batch": grade_batch,
+         "conv_grade": conv_grade}
 
 
 def execute(task: str, body, settings: Settings) -> bytes:
