@@ -147,7 +147,8 @@ def test_light_requests_do_not_queue_behind_heavy_ones():
             p.close()
 
     times = run_async(go)
-    assert max(times) < 0.25, times
+    # Queued behind the heavy jobs, each would wait for a 3 s deadline.
+    assert max(times) < 1.0 and sorted(times)[5] < 0.25, times
 
 
 def test_a_light_looking_job_that_runs_long_leaves_the_fast_lane():
@@ -169,7 +170,7 @@ def test_a_light_looking_job_that_runs_long_leaves_the_fast_lane():
             p.close()
 
     counts, took = run_async(go)
-    assert counts == {"fast": 1, "main": 3} and took < 0.25, (counts, took)
+    assert counts == {"fast": 1, "main": 3} and took < 1.0, (counts, took)
 
 
 def test_a_streaming_job_yields_as_it_goes_and_stops_when_left():
