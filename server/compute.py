@@ -20,7 +20,7 @@ from fastapi import Response
 from pydantic import TypeAdapter
 
 import engine
-from server import schemas, serialize
+from server import quiz, schemas, serialize
 from server.settings import Settings
 
 log = logging.getLogger("chainrule.server")
@@ -78,7 +78,8 @@ def evaluate(body, limits: engine.Limits):
     """One engine evaluation of a request that carries a program (GraphRequest and friends)."""
     return engine.evaluate(body.expression, body.inputs, output=body.output,
                            upstream=body.upstream,
-                           gradcheck=bool(getattr(body, "gradcheck", False)), limits=limits)
+                           gradcheck=bool(getattr(body, "gradcheck", False))
+                           and not getattr(body, "hide", None), limits=limits)
 
 
 def as_json_bytes(adapter: TypeAdapter, data) -> bytes:
@@ -94,7 +95,10 @@ def graph(body, settings: Settings) -> bytes:
     # About four numbers per element of every node: value, grad, and the backward step's
     # upstream and downstream. Checked before any of it is turned into JSON.
     check_answer(4 * sum(np.size(node.value) for node in trace.nodes), start, settings)
-    return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(trace.to_dict(code=body.code)))
+    answer = trace.to_dict(code=body.code)
+    if body.hide:
+        answer = quiz.hide(answer, body.hide)
+    return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(answer))
 
 
 def conv(body, settings: Settings) -> bytes:

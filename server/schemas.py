@@ -45,6 +45,8 @@ BATCH_EXAMPLE = {
 }
 CONV_EXAMPLE = {"input": {"shape": [3, 32, 32], "init": "randn", "seed": 0},
                 "filters": 10, "size": 5, "stride": 1, "pad": 2}
+CONV_GRADE_EXAMPLE = {"input": {"shape": [1, 7, 7], "init": "arange"}, "filters": 1, "size": 3,
+                      "stride": 2, "answers": {"width": 3, "height": 3, "depth": 1}}
 POOL_EXAMPLE = {"input": [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
                 "conv": False, "pool": {"size": 2, "stride": 2}}
 
@@ -103,6 +105,12 @@ class GraphRequest(ProgramFields):
                             "centered finite differences.")
     code: bool = Field(False, description="Also return the program as flat numpy code "
                        "(forward and backward).")
+    hide: list[Literal["grad", "value"]] = Field(
+        default_factory=list, max_length=2,
+        description='Quiz mode: leave these quantities out of the whole answer. "grad": every '
+        "gradient (nodes, copy-gate parts, backward steps, the gradients map; no gradcheck or "
+        'code), except the output\'s own upstream gradient; "value": every computed value '
+        "too (inputs and constants stay). Reveal one with POST /api/grade.")
 
 
 class GradPart(_Response):
@@ -161,6 +169,8 @@ class GraphResponse(_Response):
     gradcheck: Gradcheck | None = None
     code: Code | None = None
     warnings: list[str] = Field(default_factory=list)
+    hidden: list[str] | None = Field(None, description="What quiz mode left out (the "
+                                     "request's hide; values imply gradients).")
 
 
 class Answers(_Request):
@@ -265,6 +275,43 @@ class ConvRequest(_Request):
     conv: bool = Field(True, description="False: no conv layer, the pool acts on the input.")
     upstream: Any = Field("ones", description='"ones", "random", or a nested list shaped like '
                           "the final output.")
+
+
+class Activation(_Request):
+    """One predicted entry of the conv layer's output (before ReLU and pooling)."""
+
+    filter: int = Field(ge=0, le=10_000, description="k, the activation map (0-based).")
+    row: int = Field(ge=0, le=100_000, description="i, the row in the map (0-based).")
+    col: int = Field(ge=0, le=100_000, description="j, the column in the map (0-based).")
+    value: Any = Field(None, description="The predicted activation (a number).")
+
+
+class ConvAnswers(_Request):
+    width: Any = Field(None, description="W2, the output's width.")
+    height: Any = Field(None, description="H2, the output's height.")
+    depth: Any = Field(None, description="The output's depth (K, the number of filters).")
+    activation: Activation | None = None
+
+
+class ConvGradeRequest(ConvRequest):
+    """Body of POST /api/conv/grade: a conv layer and a student's predictions about it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CONV_GRADE_EXAMPLE]})
+    answers: ConvAnswers
+    rtol: float = Field(DEFAULT_RTOL, ge=0, le=1, description=f"Relative tolerance (the "
+                        f"activation). {TOLERANCE_DOC}")
+    atol: float = Field(DEFAULT_ATOL, ge=0, le=1e6, description="Absolute tolerance.")
+    reveal: bool = Field(False, description="Include the expected value in each verdict.")
+
+
+class ConvGradeResponse(_Response):
+    """The predictions graded: score = correct / total, one verdict per answer given."""
+
+    score: float
+    correct: int
+    total: int
+    results: dict[str, Verdict] = Field(description="width | height | depth | activation "
+                                        "-> verdict")
 
 
 class ConvResponse(_Response):

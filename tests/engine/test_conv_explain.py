@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import layers
+from engine import conv_reference
 from engine.conv_examples import CONV_EXAMPLES
 from engine.conv_explain import conv_explain
 from engine.errors import EngineError
@@ -19,9 +19,9 @@ LECTURE_MAXPOOL = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 
 def loop_forward(xp, w, b, stride, relu, pool):
     """Conv on an already padded input, then relu and max pool, with the loop references."""
-    out = layers.conv2d_reference(xp, w, b, stride, 0)
+    out = conv_reference.conv2d_reference(xp, w, b, stride, 0)
     act = np.maximum(out, 0) if relu else out
-    return layers.maxpool2d_reference(act, pool["size"], pool["stride"]) if pool else act
+    return conv_reference.maxpool2d_reference(act, pool["size"], pool["stride"]) if pool else act
 
 
 # ---------------------------------------------------------------- the lecture's examples
