@@ -29,6 +29,8 @@
 import { SIZES } from "../config.js";
 
 const SWEEPS = 12;
+const BIG_SWEEPS = 6;        // sweeps when there are more vertices than BIG_SWEEP_VERTS
+const BIG_SWEEP_VERTS = 4000;
 const PLACEMENT_PASSES = 10;
 const SPINE_WEIGHT = 8;     // pull of a gate's spine input over its side inputs
 const LARGE_GRAPH = 40;      // from this many drawn nodes on, nodes sit next to their readers
@@ -193,45 +195,56 @@ function buildLayered(nodes, index, layer, rank, height, large) {
   return { verts, links, chains };
 }
 
-/** Crossings between two adjacent layers, counted as inversions with a Fenwick tree. */
-function countCrossings(pairs, size) {
-  pairs.sort((p, q) => p[0] - q[0] || p[1] - q[1]);
-  const tree = new Array(size + 1).fill(0);
+/**
+ * Crossings between two adjacent layers, counted as inversions with a Fenwick tree.
+ * `codes` holds one number per edge, posA * size + posB, so one numeric sort orders them.
+ */
+function countCrossings(codes, size, tree) {
+  codes.sort();
+  tree.fill(0, 0, size + 1);
   let crossings = 0;
-  let seen = 0;
-  for (const [, b] of pairs) {
+  for (let e = 0; e < codes.length; e++) {
+    const b = codes[e] % size;
     let le = 0;
     for (let i = b + 1; i > 0; i -= i & -i) le += tree[i];
-    crossings += seen - le;
+    crossings += e - le;
     for (let i = b + 1; i <= size; i += i & -i) tree[i] += 1;
-    seen += 1;
   }
   return crossings;
 }
 
-function totalCrossings(layers, pos, down) {
+function totalCrossings(layers, pos, down, tree) {
   let total = 0;
   for (let l = 0; l + 1 < layers.length; l++) {
-    const pairs = [];
-    for (const a of layers[l]) for (const { b } of down[a]) pairs.push([pos[a], pos[b]]);
-    total += countCrossings(pairs, layers[l + 1].length);
+    const size = layers[l + 1].length;
+    let count = 0;
+    for (const a of layers[l]) count += down[a].length;
+    const codes = new Float64Array(count);
+    let k = 0;
+    for (const a of layers[l]) for (const { b } of down[a]) codes[k++] = pos[a] * size + pos[b];
+    total += countCrossings(codes, size, tree);
   }
   return total;
 }
 
 /** Reorder one layer by the mean position of each vertex's neighbours in the reference layer. */
-function sortByBarycentre(layerVerts, pos, neighbours) {
-  const key = new Map();
+function sortByBarycentre(layerVerts, pos, neighbours, key) {
   for (const v of layerVerts) {
     const ns = neighbours[v];
-    key.set(v, ns.length ? ns.reduce((s, n) => s + pos[n.v] + n.bias, 0) / ns.length : pos[v]);
+    if (!ns.length) {
+      key[v] = pos[v];
+      continue;
+    }
+    let sum = 0;
+    for (const n of ns) sum += pos[n.v] + n.bias;
+    key[v] = sum / ns.length;
   }
-  layerVerts.sort((a, b) => key.get(a) - key.get(b) || pos[a] - pos[b]);
+  layerVerts.sort((a, b) => key[a] - key[b] || pos[a] - pos[b]);
   layerVerts.forEach((v, i) => { pos[v] = i; });
 }
 
 /** Crossing reduction: alternate downward and upward sweeps, keep the best order seen. */
-function orderLayers(verts, links) {
+function orderLayers(verts, links, sweeps) {
   const depth = maxOf(verts.map((v) => v.layer), 0) + 1;
   const layers = Array.from({ length: depth }, () => []);
   verts.forEach((v, i) => layers[v.layer].push(i));
@@ -241,20 +254,22 @@ function orderLayers(verts, links) {
     up[b].push({ v: a, bias: 0, weight });
     down[a].push({ b, v: b, bias, weight });
   }
-  const pos = new Array(verts.length);
+  const pos = new Float64Array(verts.length);
+  const key = new Float64Array(verts.length);
+  const tree = new Int32Array(maxOf(layers.map((l) => l.length), 0) + 2);
   for (const layer of layers) {
     layer.sort((a, b) => verts[a].rank - verts[b].rank);
     layer.forEach((v, i) => { pos[v] = i; });
   }
-  let best = totalCrossings(layers, pos, down);
+  let best = totalCrossings(layers, pos, down, tree);
   let bestLayers = layers.map((l) => l.slice());
-  for (let sweep = 0; sweep < SWEEPS && best > 0; sweep++) {
+  for (let sweep = 0; sweep < sweeps && best > 0; sweep++) {
     if (sweep % 2 === 0) {
-      for (let l = 1; l < depth; l++) sortByBarycentre(layers[l], pos, up);
+      for (let l = 1; l < depth; l++) sortByBarycentre(layers[l], pos, up, key);
     } else {
-      for (let l = depth - 2; l >= 0; l--) sortByBarycentre(layers[l], pos, down);
+      for (let l = depth - 2; l >= 0; l--) sortByBarycentre(layers[l], pos, down, key);
     }
-    const crossings = totalCrossings(layers, pos, down);
+    const crossings = totalCrossings(layers, pos, down, tree);
     if (crossings < best) {
       best = crossings;
       bestLayers = layers.map((l) => l.slice());
@@ -360,7 +375,7 @@ export function layoutGraph(allNodes, { labelWidth = () => 0 } = {}) {
   }
   const rank = depthFirstRanks(nodes, index, consumers);
   const { verts, links, chains } = buildLayered(nodes, index, layer, rank, height, large);
-  const { layers, up, down, crossings } = orderLayers(verts, links);
+  const { layers, up, down, crossings } = orderLayers(verts, links, large && verts.length > BIG_SWEEP_VERTS ? BIG_SWEEPS : SWEEPS);
   const y = placeVertically(verts, layers, up, down);
 
   let top = 0;
