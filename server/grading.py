@@ -14,7 +14,6 @@ import numpy as np
 
 import engine
 from server import serialize
-from server.compute import evaluate
 
 KINDS = ("grad", "value")
 
@@ -121,6 +120,12 @@ def grade(expected: Expected, answers, *, rtol: float, atol: float, reveal: bool
     correct = sum(v["correct"] for r in results.values() for v in r.values())
     return {"score": correct / total if total else 0.0, "correct": correct, "total": total,
             "results": results}
+
+
+def evaluate(body, limits: engine.Limits):
+    """One engine evaluation of a grading request's program."""
+    return engine.evaluate(body.expression, body.inputs, output=body.output,
+                           upstream=body.upstream, limits=limits)
 
 
 def grade_one(body, limits: engine.Limits, max_answers: int | None = None) -> dict:
