@@ -31,7 +31,12 @@ class Settings:
     max_exponent: float = 1_000.0           # |p| in x ** p
     max_gradcheck_elements: int = 2_000     # input elements a gradient check perturbs
     max_seconds: float = 1.0                # compute time of one request
-    compute_threads: int = 4                # engine threads per server process
+    workers: int = 2                        # engine worker processes (every request)
+    fast_workers: int = 1                   # more workers kept for light requests only
+    worker_memory_mb: int = 1024            # address space of one worker (RLIMIT_AS)
+    max_queue_seconds: float = 10.0         # wait for a free worker before a 503
+    isolation: str = "processes"            # "threads": the old in-process mode (benchmarks)
+    compute_threads: int = 4                # engine threads in "threads" mode
     max_body_bytes: int = 2_000_000         # request body size; larger gets 413
     max_response_numbers: int = 2_000_000   # numbers in one answer (10-40 MB of JSON)
     max_submissions: int = 5_000            # submissions in one /api/grade/batch call
@@ -61,6 +66,8 @@ def _parse(kind: type, text: str):
         return tuple(part.strip() for part in text.split(",") if part.strip())
     if kind in (Path, "Path"):
         return Path(text)
+    if kind in (str, "str"):
+        return text
     if kind in (float, "float"):
         return float(text)
     return int(text.replace("_", ""))
