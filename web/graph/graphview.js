@@ -147,7 +147,7 @@ export function createGraphView(svg, { onSelect } = {}) {
     const ports = assignPorts(layout.edges);
     const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut, ports.get(e)));
     const stub = drawStub(model.output, layout.nodes.get(model.output.id), layout.stub || SIZES.outputStub);
-    const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
+    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     const edgesInto = new Map();
     for (const e of edges) {
       if (!edgesInto.has(e.to)) edgesInto.set(e.to, []);
@@ -284,6 +284,14 @@ export function createGraphView(svg, { onSelect } = {}) {
     drawn.step = s;
   }
 
+  /** Draw step s again from scratch (a quiz answer has filled in a value or gradient). */
+  function refresh() {
+    if (!drawn) return;
+    for (const entry of drawn.nodeEls.values()) entry.key = null;
+    for (const e of drawn.edges) e.state = null;
+    show(drawn.step);
+  }
+
   function select(id) {
     if (!drawn) return;
     const mark = (key, on) => {
@@ -323,7 +331,7 @@ export function createGraphView(svg, { onSelect } = {}) {
   }
 
   return {
-    render, show, select, exportSVG, viewport, labelWidth,
+    render, show, refresh, select, exportSVG, viewport, labelWidth,
     size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
     position: (id) => (drawn ? drawn.layout.nodes.get(id) || null : null),
     hasGraph: () => drawn !== null,
