@@ -14,7 +14,7 @@
  */
 import { postJSON } from "../api.js";
 import { refName } from "./explain.js";
-import { fmt, isScalar, shortValue } from "./format.js";
+import { allIntegers, fmt, isScalar, shortValue } from "./format.js";
 import { edgeKey } from "./steps.js";
 
 const ADVANCE_MS = 700;  // a moment to read "right" before the timeline moves on
@@ -211,7 +211,8 @@ export function createQuiz(root, chrome, host) {
       lines.push(`the ${gate.label} gate (${gate.op}) sends this gradient back`);
       if (gate.pattern && PATTERN_WORDS[gate.pattern]) lines.push(`pattern: ${PATTERN_WORDS[gate.pattern]}`);
       if (q.node.grad_parts && q.node.grad_parts.length > 1) lines.push(PATTERN_WORDS.adder);
-      if (entry && entry.formula) lines.push(`local gradient: ${[].concat(entry.formula).filter(Boolean).join("; ")}`);
+      const formula = (entry && entry.formula) || (ops && ops[gate.op] && ops[gate.op].formula);
+      if (formula) lines.push(`local gradient: ${[].concat(formula).filter(Boolean).join("; ")}`);
       lines.push("downstream = upstream × local gradient");
     } else {
       lines.push(`the ${gate.label} gate (${gate.op}) applied to its inputs`);
@@ -233,8 +234,8 @@ export function createQuiz(root, chrome, host) {
       return;
     }
     q.row.dataset.revealed = "true";
-    q.message.textContent = `answer: ${shortValue(verdict.expected, q.node.shape, false)}`;
-    if (isScalar(verdict.expected)) q.message.textContent = `answer: ${fmt(verdict.expected)}`;
+    const integers = allIntegers(verdict.expected);
+    q.message.textContent = `answer: ${isScalar(verdict.expected) ? fmt(verdict.expected, integers) : shortValue(verdict.expected, q.node.shape, integers)}`;
     settle(q, "revealed", verdict.expected);
     updateScore();
   }
@@ -286,7 +287,7 @@ export function createQuiz(root, chrome, host) {
     const linesEl = root.querySelector('[data-testid="explanation"] .ex-lines');
     if (!linesEl || !step || (step.kind !== "backward" && step.kind !== "forward")) return;
     const gate = model.nodes.get(step.node);
-    const known = (v) => (v == null ? "?" : shortValue(v, gate.shape, false));
+    const known = (v) => (v == null ? "?" : shortValue(v, gate.shape, allIntegers(v)));
     const outName = model.output.name || "L";
     let lines;
     if (step.kind === "forward") {
@@ -297,7 +298,7 @@ export function createQuiz(root, chrome, host) {
       for (const id of step.entry.inputs) {
         const input = model.nodes.get(id);
         if (model.hidden.has(id) || input.kind === "const") continue;
-        const value = input.grad == null ? "?" : shortValue(input.grad, input.shape, false);
+        const value = input.grad == null ? "?" : shortValue(input.grad, input.shape, allIntegers(input.grad));
         lines.push(`∂${outName}/∂${refName(input, model.nodes)} = upstream × local gradient = ${value}`);
       }
     }
