@@ -52,7 +52,8 @@ def _images(split: str, start: int, count: int) -> dict:
 async def plan(body: schemas.NetPlanRequest,
                settings: Annotated[Settings, Depends(app_settings)]):
     """Each layer's output volume and parameters, or why the stack does not fit."""
-    return await compute.run(settings, _plan, [layer.spec() for layer in body.network])
+    network = [layer.spec() for layer in body.network]
+    return await compute.run_in_thread(settings, _plan, network)
 
 
 @router.get("/images", response_model=schemas.NetImages, responses=ERRORS)
@@ -61,7 +62,8 @@ async def images(settings: Annotated[Settings, Depends(app_settings)],
                  start: Annotated[int, Query(ge=0, le=2000)] = 0,
                  count: Annotated[int, Query(ge=1, le=MAX_IMAGES)] = 24):
     """Digits of the fixed train/test split: 8x8 pixels from 0 to 1, and their labels."""
-    return serialize.to_json(await compute.run(settings, _images, split, start, count))
+    found = await compute.run_in_thread(settings, _images, split, start, count)
+    return serialize.to_json(found)
 
 
 @router.post("/runs", response_model=schemas.NetStatus, responses=ERRORS)
