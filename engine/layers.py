@@ -87,8 +87,12 @@ class Conv2d(Op):
     def backward(ctx: Context, grad_out):
         xp, w = ctx.saved_tensors
         geo = ctx.geo
-        dx, dw, db = _conv_backward(_as4(grad_out), xp, w, geo, need_db=ctx.has_bias)
-        grads = (dx.reshape(geo.x_shape), dw)
+        # A caller that owes x no gradient (a network's input image) says so, PyTorch-style,
+        # with ctx.needs_input_grad; the transposed convolution is then skipped.
+        need_dx = getattr(ctx, "needs_input_grad", (True,))[0]
+        dx, dw, db = _conv_backward(_as4(grad_out), xp, w, geo, need_dx=need_dx,
+                                    need_db=ctx.has_bias)
+        grads = (None if dx is None else dx.reshape(geo.x_shape), dw)
         return grads + (db,) if ctx.has_bias else grads
 
     @classmethod
