@@ -363,9 +363,9 @@ class AstReader:
         if fname in ("max", "min") and len(node.args) == 1:
             fname = "amax" if fname == "max" else "amin"     # one tensor: a reduction
         op = REGISTRY.get(fname)
-        if op is None or not getattr(op, "by_name", True):
+        if op is None or not op.by_name:
             words = list(self.functions) + list(BUILTIN_WORDS) + [
-                n for n, o in REGISTRY.items() if getattr(o, "by_name", True)]
+                n for n, o in REGISTRY.items() if o.by_name]
             hint = suggestion(fname, words)
             if not hint:
                 hint = f"; available: {', '.join(sorted(words))}"

@@ -52,6 +52,7 @@ class Op:
     doc: str = ""
     formula: str = ""
     expand = None
+    by_name = True      # False: written another way (x[...]), never called by its name
     # precheck(xs, params, limits), where set, refuses work before it runs (result sizes,
     # exponents); it is skipped when every input is a scalar unless check_scalars is True.
     precheck = None
