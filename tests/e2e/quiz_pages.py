@@ -47,6 +47,8 @@ def gradients_in(doc, output_id: str | None = None) -> list:
                     continue
                 if key == "grad_parts" and all(p.get("value") is None for p in value):
                     continue
+                if isinstance(value, list) and all(v is None for v in value):
+                    continue
                 found.append((key, value))
             else:
                 found += gradients_in(value, output_id)
