@@ -48,7 +48,6 @@ def evaluate(expression: str, inputs: dict | None = None, *, output: str | None 
         out = _output_node(graph, output)
         nodes = _needed(graph.nodes, out)
         graph.assign_ids(nodes)
-        assign_displays(nodes)
         warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
         warnings += unused_statements(graph, out)
         # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
@@ -245,6 +244,7 @@ class Trace:
         self.warnings: list[str] = warnings
         self.gradcheck: dict | None = None
         self.groups: list = []
+        self._named = False
         def kept(n: Node) -> bool:
             return n.users > 0 or n is out
         self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if kept(n)}
@@ -269,9 +269,16 @@ class Trace:
         if len(bad) > MAX_WARNINGS:
             self.warnings.append(f"... and {len(bad) - MAX_WARNINGS} more non-finite results")
 
+    def _displays(self) -> None:
+        """Display names, made once, when the trace is first shown (only presentation)."""
+        if not self._named:
+            assign_displays(self.nodes)
+            self._named = True
+
     @property
     def backward_steps(self) -> list[dict]:
         """One dict per gate, output first: upstream × local = downstream."""
+        self._displays()
         with np.errstate(all="ignore"):
             return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
 
@@ -282,6 +289,7 @@ class Trace:
                 "worked": worked(node, g, downs, local)}
 
     def node_dict(self, node: Node) -> dict:
+        self._displays()
         pattern = node.op.node_pattern(node.ctx) if node.op else \
             ("adder" if node.users > 1 else None)
         value = node.value
@@ -302,6 +310,7 @@ class Trace:
 
     def to_dict(self, code: bool = False) -> dict:
         """The body of POST /api/graph (numpy values left for the server to serialise)."""
+        self._displays()
         d = {"output": self.output, "value": self.value,
              "gradients": dict(self.gradients),
              "nodes": [self.node_dict(n) for n in self.nodes],
