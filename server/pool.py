@@ -51,7 +51,7 @@ from server.zygote import zygote
 log = logging.getLogger("chainrule.pool")
 
 FAST_LANE_SECONDS = 0.25   # a light job running longer than this leaves the fast lane
-KILL_GRACE_SECONDS = 0.1   # head start the engine's own time check gets before the kill
+KILL_GRACE_SECONDS = 0.5   # head start the engine's own time check gets before the kill
 MAX_STREAMS = 4            # streaming jobs running at once, per server process
 
 

@@ -3,9 +3,10 @@
 `hide(graph, kinds)` takes the /api/graph body of one evaluation and leaves out the
 quantities a student is asked to find, everywhere they appear:
 - "grad": every node's gradient and copy-gate parts, the backward steps' upstream, local
-  and downstream gradients and any worked text, the input-gradient map, the gradient
-  check and the flat code. The output's own gradient stays: it is the upstream the
-  request gave (1 by default), the base case the student starts from.
+  and downstream gradients and any worked text, the groups' local gradients, the
+  input-gradient map, the gradient check and the flat code. The output's own gradient
+  stays: it is the upstream the request gave (1 by default), the base case the student
+  starts from.
 - "value": every computed value (gate outputs and the output value). Inputs and
   constants stay, they are the question. Gradients give values away (the mul gate's local
   gradient is the other input), so hiding values hides gradients too.
@@ -41,14 +42,23 @@ def hide(graph: dict, requested) -> dict:
     output = graph["output"]
     if "grad" in kinds:
         out["gradients"] = {name: None for name in graph["gradients"]}
-        out["backward"] = [{k: step[k] for k in STEP_KEYS_KEPT if k in step}
-                           for step in graph["backward"]]
+        out["backward"] = [_hide_step(step) for step in graph["backward"]]
         out.pop("gradcheck", None)
         out.pop("code", None)
+        if graph.get("groups"):  # a folded group's own local gradient (the sigmoid gate's)
+            out["groups"] = [dict(group, local=None) for group in graph["groups"]]
     if "value" in kinds:
         out["value"] = None
     out["nodes"] = [_hide_node(node, kinds, node["id"] == output) for node in graph["nodes"]]
     return out
+
+
+def _hide_step(step: dict) -> dict:
+    """A backward step with its numbers left out; the number fields stay, as nulls, so a
+    reader sees "unknown" (one null per input) rather than a step of another shape."""
+    kept = {k: step[k] for k in STEP_KEYS_KEPT if k in step}
+    return {**kept, "upstream": None, "local": None,
+            "downstream": [None] * len(step.get("downstream", []))}
 
 
 def _hide_node(node: dict, kinds: list[str], is_output: bool) -> dict:

@@ -381,3 +381,104 @@ class ErrorItem(_Response):
 
 class ErrorResponse(BaseModel):
     detail: list[ErrorItem]
+
+
+# ---------------------------------------------------------------- the network view
+
+NET_LAYER_TYPES = Literal["conv", "relu", "maxpool", "flatten", "fc", "softmax_ce"]
+
+
+class NetLayer(_Request):
+    """One layer of the network; settings a type does not take are refused."""
+
+    type: NET_LAYER_TYPES
+    filters: int | None = Field(None, ge=1, le=32, description="conv: K, the filters.")
+    size: int | None = Field(None, ge=1, le=8, description="conv: F; maxpool: the window.")
+    stride: int | None = Field(None, ge=1, le=8, description="conv, maxpool: S.")
+    pad: int | None = Field(None, ge=0, le=4, description="conv: P, zero padding.")
+    units: int | None = Field(None, ge=1, le=256, description="fc: the output units.")
+
+    def spec(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class NetPlanRequest(_Request):
+    """Body of POST /api/net/plan: a stack of layers to check."""
+
+    network: list[NetLayer] = Field(min_length=1, max_length=16)
+
+
+class NetRunRequest(_Request):
+    """Body of POST /api/net/runs: what to train and how (defaults: the default network,
+    SGD with momentum 0.9 at lr 0.05, batch 32, seed 0)."""
+
+    network: list[NetLayer] | None = Field(None, min_length=1, max_length=16)
+    optimizer: Literal["sgd", "adam"] = "sgd"
+    lr: float | None = Field(None, ge=1e-5, le=1.0, description="Default 0.05 sgd, 0.01 adam.")
+    batch: int = Field(32, ge=1, le=256)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+    def config(self) -> dict:
+        data = self.model_dump(exclude={"network"})
+        if self.network is not None:
+            data["network"] = [layer.spec() for layer in self.network]
+        return data
+
+
+class NetControlRequest(_Request):
+    """Body of POST /api/net/runs/{run}/control."""
+
+    action: Literal["start", "pause", "step", "reset", "stop"]
+    config: NetRunRequest | None = Field(None, description="reset: new settings (optional).")
+
+
+class NetImage(_Request):
+    """A digit: one of the data set's ({"split", "index"}) or drawn ({"pixels"}: 8 rows of 8
+    numbers from 0 (white) to 1 (black), and optionally its "label")."""
+
+    split: Literal["train", "test"] | None = None
+    index: int | None = Field(None, ge=0, le=2000)
+    pixels: list[list[float]] | None = Field(None, min_length=8, max_length=8)
+    label: int | None = Field(None, ge=0, le=9)
+
+    def spec(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class NetInspectRequest(_Request):
+    image: NetImage
+
+
+class NetConvLinkRequest(_Request):
+    image: NetImage
+    layer: int = Field(ge=0, le=15, description="Index of a conv layer.")
+
+
+class NetNeuronRequest(_Request):
+    image: NetImage
+    layer: int = Field(ge=0, le=15, description="Index of an FC layer.")
+    unit: int = Field(ge=0, le=255, description="Which output unit of that layer.")
+
+
+class NetPlan(_Response):
+    fits: bool
+    input_shape: list[int]
+    input_text: str
+    layers: list[dict[str, Any]]
+    parameters: int
+    error: dict[str, Any] | None = None
+
+
+class NetStatus(_Response):
+    run: str
+    state: str
+    epoch: int | None = None
+    batches: int | None = None
+    cpu_seconds: float | None = None
+    point: dict[str, Any] | None = None
+
+
+class NetImages(_Response):
+    split: str
+    total: int
+    images: list[dict[str, Any]]

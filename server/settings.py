@@ -44,6 +44,10 @@ class Settings:
     cache_entries: int = 512                # finished answers kept (0 = no cache)
     cache_bytes: int = 64_000_000           # total size of the kept answers
     cors_origins: tuple[str, ...] = ()      # origins allowed by CORS; empty = CORS off
+    net_max_runs: int = 4                   # training runs (worker processes) at once
+    net_run_seconds: float = 900.0          # lifetime of one training run
+    net_run_cpu_seconds: int = 300          # CPU time of one training run
+    net_run_memory_mb: int = 1024           # address space of one training run's process
     web_dir: Path = field(default=REPO_ROOT / "web")  # the browser app served at /
 
     def engine_limits(self) -> engine.Limits:

@@ -179,3 +179,16 @@ def test_neuron_program_is_the_units_dot_product():
 def test_bad_training_settings_are_refused(config):
     with pytest.raises(EngineError):
         config.checked()
+
+
+def test_cached_digits_are_scikit_learns(tmp_path, monkeypatch):
+    from sklearn.datasets import load_digits
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    first = digits._read_digits()          # from scikit-learn, then written to the cache
+    assert digits.cache_file().is_file()
+    second = digits._read_digits()         # from the cache
+    reference = load_digits()
+    for images, target in (first, second):
+        assert np.array_equal(images, reference.images)
+        assert np.array_equal(target, reference.target)

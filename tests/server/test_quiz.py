@@ -72,9 +72,23 @@ def test_hidden_gradients_appear_nowhere_in_the_answer(client):
     assert "gradcheck" not in hidden and "code" not in hidden
     assert all(v is None for v in hidden["gradients"].values())
     for step in hidden["backward"]:
-        assert not {"upstream", "local", "downstream", "worked"} & set(step)
+        assert "worked" not in step
+        assert step["upstream"] is None and step["local"] is None
+        assert step["downstream"] == [None] * len(step["inputs"])
     # the values stay: the neuron's output 0.73
     assert hidden["value"] == pytest.approx(0.73, abs=0.005)
+
+
+def test_the_sigmoid_gate_keeps_its_local_gradient_secret(client):
+    expected = neuron_gradients()
+    local = expected["w2"]  # (1 - σ)σ = 0.2 in LECTURE.md
+    assert local == pytest.approx(0.2, abs=0.005)
+    program = "w0 = 2; x0 = -1; w1 = -3; x1 = -2; w2 = -3; f = sigmoid(w0*x0 + w1*x1 + w2)"
+    full = graph(client, program)
+    assert contains(full, local)  # the unhidden answer does show it
+    hidden = graph(client, program, hide=["grad"])
+    for g in [*expected.values(), local]:
+        assert not contains(hidden, g)
 
 
 def test_hidden_quantities_are_exactly_the_ones_left_out(client):

@@ -13,6 +13,7 @@ import { createSlide } from "./slide.js";
 import { createPoolRouting } from "./pooling.js";
 import { renderFigures } from "./figures.js";
 import { readUpload } from "./images.js";
+import { createConvQuiz } from "./quiz.js";
 
 const FETCH_DELAY_MS = 120;  // let a dragged slider settle before asking the server
 
@@ -65,6 +66,9 @@ export function mountConvView(root) {
   const arithmetic = createArithmeticPanel(arith.body, { onSuggest: change });
   const slider = createSlide(slide.body);
   const pool = createPoolRouting(routing.body);
+  const quiz = createConvQuiz(main, {
+    enabled: () => state.quiz, setEnabled: (on) => change({ quiz: on }), body: () => requestBody(state, data),
+  });
 
   /** A control changed: update the settings and fetch after a short pause. */
   function change(patch) {
@@ -155,6 +159,7 @@ export function mountConvView(root) {
   async function draw(resp) {
     slider.enable();
     for (const part of [forward, routing, backward]) part.node.classList.remove("conv-dim");
+    quiz.layer(resp);
     arithmetic.render(resp);
     inputNote.textContent = `Input: ${inputLabel(state)}.`;
     const width = main.clientWidth || 1000;

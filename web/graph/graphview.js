@@ -168,7 +168,7 @@ export function createGraphView(svg, { onSelect } = {}) {
       if (!model.hidden.has(node.id)) nodeEls.set(node.id, drawNode(node, layout.nodes.get(node.id)));
     }
     for (const copy of layout.copies || []) drawCopy(nodeEls.get(copy.of), copy);
-    const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
+    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     drawn = { integers };
     const occupancy = createOccupancy();
     for (const entry of nodeEls.values()) occupancy.add(nodeBox(entry.node, layout.nodes.get(entry.node.id)));
@@ -315,6 +315,14 @@ export function createGraphView(svg, { onSelect } = {}) {
     drawn.step = s;
   }
 
+  /** Draw step s again from scratch (a quiz answer has filled in a value or gradient). */
+  function refresh() {
+    if (!drawn) return;
+    for (const entry of drawn.nodeEls.values()) entry.key = null;
+    for (const e of drawn.edges) e.state = null;
+    show(drawn.step);
+  }
+
   function select(id) {
     if (!drawn) return;
     const mark = (key, on) => {
@@ -365,7 +373,7 @@ export function createGraphView(svg, { onSelect } = {}) {
   }
 
   return {
-    render, show, select, exportSVG, viewport, labelWidth, overview,
+    render, show, refresh, select, exportSVG, viewport, labelWidth, overview,
     size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
     position: (id) => (drawn ? drawn.layout.nodes.get(id) || null : null),
     hasGraph: () => drawn !== null,
