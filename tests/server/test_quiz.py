@@ -153,6 +153,16 @@ def test_an_unnamed_gate_is_graded_by_its_node_id(client):
     assert not verdict["correct"] and "tolerance" in verdict["message"]
 
 
+def test_examples_for_a_quiz_come_without_their_notes(client):
+    full = strict_json(client.get("/api/examples"))
+    simple = next(e for e in full if e["id"] == "simple")
+    assert "-4" in simple["explanation"]  # the lecture's note names df/dq = z = -4
+    quiz = strict_json(client.get("/api/examples?quiz=true"))
+    assert [e["id"] for e in quiz] == [e["id"] for e in full]
+    assert all(e["explanation"] is None for e in quiz)
+    assert quiz[0]["expression"] == full[0]["expression"]
+
+
 def conv_grade(client, answers, **layer):
     body = {"input": {"shape": [1, 7, 7], "init": "arange"}, "filters": 1, "size": 3,
             "stride": 2, **layer, "answers": answers}

@@ -251,7 +251,9 @@ export function mountGraphView(root, chrome) {
   async function start() {
     setPageState("busy");
     wireChrome();
-    const [exampleDoc, ops] = await Promise.allSettled([getJSON("/api/examples"), getJSON("/api/ops")]);
+    const quizLink = Boolean(decodeHash(location.hash)?.quiz);  // a quiz link: no notes with answers
+    const [exampleDoc, ops] = await Promise.allSettled([getJSON(quizLink ? "/api/examples?quiz=true" : "/api/examples"),
+      getJSON("/api/ops")]);
     if (ops.status === "fulfilled" && Array.isArray(ops.value)) {
       for (const op of ops.value) {
         symbols[op.name] = op.symbol;
