@@ -111,8 +111,10 @@ export function mountGraphView(root, chrome) {
     model = buildSteps(trace, hidden);
     const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     const widths = new Map(trace.nodes.map((n) => [n.id, view.labelWidth(n, integers)]));
-    const layout = layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id) });
+    const layout = layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id),
+      view: panzoom.viewSize() });
     view.render(trace, layout, model);
+    panzoom.minimap.draw(view.size(), view.overview());
     panzoom.initial(view.size());
     selected = null;
     inspector.empty();
