@@ -15,6 +15,7 @@ from engine.errors import EngineError
 from engine.explain import finish_groups, group_dict, worked
 from engine.graph import Node, assign_displays
 from engine.inputs import make_input
+from engine.limits import AnswerBudget, objects
 from engine.parser import parse
 from engine.registry import Context
 from engine.settings import DEFAULT_LIMITS, Limits
@@ -131,10 +132,12 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
     """Compute every op node's value in topological order."""
     total = 0
     cap = limits.max_total_elements
+    answer = AnswerBudget(limits.max_response_numbers)
     for node in nodes:
         op = node.op
         if op is None:
-            total += node.value.size
+            total += node.value.size or objects(node.value.shape)
+            answer.add(node.value.shape, node.users)
             continue
         if deadline is not None and time.perf_counter() > deadline:
             raise _too_slow(limits)
@@ -153,7 +156,8 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
             if value.dtype.kind not in "iu":     # labels and indices stay integers
                 value = value.astype(np.float64)
         node.value = value
-        total += value.size
+        total += value.size or objects(value.shape)  # a zero-size value still has lists
+        answer.add(value.shape, node.users, [x.shape for x in xs])
         if total > cap:
             raise EngineError(f"the values of the graph hold more than {cap:,} numbers",
                               kind="limit", line=node.line, col=node.col)
