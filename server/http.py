@@ -7,8 +7,8 @@
 - OPTIONS on any path answers 204 with its `Allow` header (CORS preflights, when CORS is
   on, are answered by the CORS middleware in front of this one);
 - every answer carries a Content-Security-Policy that allows only this server's own origin
-  (scripts, styles, connections; images also from data: and blob: URLs, which the conv
-  view's upload makes), `frame-ancestors` from the settings ('self' by default, so a course
+  (scripts, styles, connections; no inline script; inline styles, which Plotly.js writes;
+  images also from data: and blob: URLs, which the conv view's upload makes), `frame-ancestors` from the settings ('self' by default, so a course
   site can be allowed to embed the page), `X-Content-Type-Options: nosniff` and a
   same-origin referrer policy.
 """
@@ -24,7 +24,9 @@ MAX_KNOWN_PATHS = 1024
 
 
 def content_security_policy(frame_ancestors: str) -> str:
-    return ("default-src 'self'; script-src 'self'; style-src 'self'; "
+    # Styles may be inline: Plotly.js writes its own <style> rules at run time. Scripts
+    # may not: every script is a file from this server.
+    return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
             "object-src 'none'; base-uri 'self'; form-action 'self'; "
             f"frame-ancestors {frame_ancestors}")
