@@ -6,9 +6,9 @@ field the engine adds later reaches clients instead of breaking the response.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-6
@@ -75,8 +75,34 @@ def schema_examples(named: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [e["value"] for e in named.values()]})
 
 
+def _tensor(value):
+    """A request's tensor: a number (not a boolean), a list, or a generator object. What is
+    inside a list is the engine's to read (it names the bad entry)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, dict)):
+        raise ValueError("expected a number, a nested list of numbers or a generator object")
+    return value
+
+
+GENERATOR_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"shape": {"anyOf": [{"type": "integer", "minimum": 0},
+                                       {"type": "array", "maxItems": 8,
+                                        "items": {"type": "integer", "minimum": 0}}]},
+                   "init": {"enum": ["randn", "uniform", "zeros", "ones", "arange"]},
+                   "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+                   "scale": {"type": "number"}}}
+# The JSON schema says what the server reads; a list's entries are checked by the engine,
+# which names the entry at fault (`input 'x': ...`).
+Tensor = Annotated[Any, AfterValidator(_tensor), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "array"}, GENERATOR_SCHEMA],
+     "description": TENSOR_DOC})]
+
+
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: no unknown keys, and no coercion ("yes" is not a boolean, "1" not a
+    number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Response(BaseModel):
@@ -89,12 +115,12 @@ class ProgramFields(_Request):
     expression: str = Field(description="Program text: `name = expr` statements, one per line "
                             "or separated by `;`; `x = -2` declares an input; the last "
                             "statement is the output.")
-    inputs: dict[str, Any] = Field(default_factory=dict,
-                                   description=f"Input name -> value: {TENSOR_DOC}.")
+    inputs: dict[str, Tensor] = Field(default_factory=dict,
+                                      description=f"Input name -> value: {TENSOR_DOC}.")
     output: str | None = Field(None, description="The variable to differentiate (default: the "
                                "last statement).")
-    upstream: Any = Field(None, description="Gradient arriving at the output (default 1 / ones); "
-                          "shaped like the output.")
+    upstream: Tensor | None = Field(None, description="Gradient arriving at the output "
+                                   "(default 1 / ones); shaped like the output.")
 
 
 class GraphRequest(ProgramFields):
@@ -319,19 +345,20 @@ class ConvRequest(_Request):
     """Body of POST /api/conv: one conv layer (and optional ReLU / max pool) worked out."""
 
     model_config = schema_examples(CONV_EXAMPLES)
-    input: Any = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
+    input: Tensor = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
     filters: int = Field(1, ge=1, description="K, the number of filters.")
     size: int | list[int] = Field(3, description="F (int or [FH, FW]).")
     stride: int | list[int] = Field(1, description="S (int or [SH, SW]).")
     pad: int | list[int] = Field(0, description="P, zero padding (int or [PH, PW]).")
-    weights: Any = Field(None, description="(K, C, FH, FW); random (from seed) when omitted.")
-    bias: Any = Field(None, description="(K,); random (from seed) when omitted.")
+    weights: Tensor | None = Field(None, description="(K, C, FH, FW); random (from seed) when "
+                                   "omitted.")
+    bias: Tensor | None = Field(None, description="(K,); random (from seed) when omitted.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for random weights and bias.")
     relu: bool = Field(False, description="Apply ReLU after the convolution.")
     pool: PoolSpec | None = Field(None, description="Max pool after conv / ReLU.")
     conv: bool = Field(True, description="False: no conv layer, the pool acts on the input.")
-    upstream: Any = Field("ones", description='"ones", "random", or a nested list shaped like '
-                          "the final output.")
+    upstream: Literal["ones", "random"] | list[Any] = Field(
+        "ones", description='"ones", "random", or a nested list shaped like the final output.')
 
 
 class Activation(_Request):
