@@ -8,9 +8,9 @@
   on, are answered by the CORS middleware in front of this one);
 - every answer carries a Content-Security-Policy that allows only this server's own origin
   (scripts, styles, connections; no inline script; inline styles, which Plotly.js writes;
-  images also from data: and blob: URLs, which the conv view's upload makes), `frame-ancestors` from the settings ('self' by default, so a course
-  site can be allowed to embed the page), `X-Content-Type-Options: nosniff` and a
-  same-origin referrer policy.
+  images also from data: and blob: URLs, which the conv view's upload makes),
+  `frame-ancestors` from the settings ('self' by default; a course site can be allowed to
+  embed the page), `X-Content-Type-Options: nosniff` and a same-origin referrer policy.
 """
 from __future__ import annotations
 
