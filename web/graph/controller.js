@@ -4,7 +4,11 @@
  * menu and presenter mode in step with each other and with the URL hash.
  */
 import { ApiError, getJSON, postJSON } from "../api.js";
-import { decodeHash, emptyState, flushHash, graphRequest, scheduleHash } from "../state.js";
+import { decodeHash, emptyState, encodeHash, graphRequest } from "./state.js";
+import { flushHash, scheduleHash } from "../lib/hash.js";
+import { createTimeline } from "../lib/timeline.js";
+import { resolveTokens, token } from "../lib/theme.js";
+import { TIMING } from "../config.js";
 import { createEditor } from "./editor.js";
 import { explainStep, renderExplanation } from "./explain.js";
 import { createGraphView } from "./graphview.js";
@@ -14,8 +18,7 @@ import { createPanZoom } from "./panzoom.js";
 import { createPresenter } from "./presenter.js";
 import { copyLink, downloadTrace, exportPNG, exportSVG } from "./share.js";
 import { buildSteps, foldedConstants, stepTitle } from "./steps.js";
-import { allIntegers } from "./format.js";
-import { createTimeline } from "./timeline.js";
+import { allIntegers } from "../lib/format.js";
 import { showCode } from "./codetab.js";
 import { showGradcheck } from "./gradcheck.js";
 
@@ -38,11 +41,15 @@ export function mountGraphView(root, chrome) {
   const view = createGraphView(svg, { onSelect: select });
   const panzoom = createPanZoom(svg, view.viewport);
   const editor = createEditor(root.querySelector(".sidebar"), { onRun: runEditor, onExample: loadExample });
-  const timeline = createTimeline(root.querySelector(".timeline"), { onStep: showStep });
+  const timeline = createTimeline(root.querySelector(".timeline"), {
+    label: "graph steps", labelId: "step-label", speed: 1, rate: 1000 / TIMING.stepMs, smooth: false,
+    speeds: [[0.5, "0.5×"], [1, "1×"], [2, "2×"], [4, "4×"]], onChange: showStep,
+  });
   const explanation = q("explanation");
   const inspector = createInspector(q("inspector"));
   const presenter = createPresenter(q("presenter"), { onChange: onPresenter });
   const tabs = [...root.querySelectorAll(".panel-tabs [data-panel]")];
+  const warnings = q("warnings");
 
   let state = emptyState();
   let trace = null;
@@ -65,7 +72,7 @@ export function mountGraphView(root, chrome) {
     renderExplanation(explanation, explainStep(model, s));
     if (selected) inspector.show(model, selected, s);
     state = { ...state, step: s };
-    scheduleHash(state);
+    scheduleHash(encodeHash(state));
     setPageState("ready");
   }
 
@@ -76,7 +83,20 @@ export function mountGraphView(root, chrome) {
     inspector.show(model, id, timeline.step());
   }
 
-  /** Evaluate a state on the server and draw it; on a mistake keep the old graph, dimmed. */
+  /**
+   * A mistake, of whatever kind (a value the editor cannot read, a syntax error, a bad
+   * input the server refused): its words under the editor, the old warnings gone, and the
+   * last good graph kept but dimmed and inert, the same way every time.
+   */
+  function fail(message, line = null, col = null) {
+    editor.showError(message, line, col);
+    warnings.textContent = "";
+    timeline.pause();
+    root.classList.toggle("stale", view.hasGraph());
+    setPageState("ready");
+  }
+
+  /** Evaluate a state on the server and draw it. */
   async function run(next, step = 0) {
     const mine = ++runId;
     setPageState("busy");
@@ -88,9 +108,7 @@ export function mountGraphView(root, chrome) {
     } catch (err) {
       if (mine !== runId) return;
       const api = err instanceof ApiError;
-      editor.showError(api ? err.message : String(err.message || err), api ? err.line : null, api ? err.col : null);
-      root.classList.toggle("stale", view.hasGraph());
-      setPageState("ready");
+      fail(api ? err.message : String(err.message || err), api ? err.line : null, api ? err.col : null);
       return;
     }
     if (mine !== runId) return;
@@ -110,19 +128,22 @@ export function mountGraphView(root, chrome) {
     selected = null;
     inspector.empty();
     refreshOpenTab();
-    timeline.reset(model.last, (s) => stepTitle(model, s), Math.min(step, model.last));
+    warnings.textContent = (trace.warnings || []).join(" ");
+    const at = Math.min(step, model.last);
+    timeline.reset(model.last, { at, titleOf: (s) => stepTitle(model, s) });
+    timeline.go(at);
     svg.dataset.renderMs = (performance.now() - t0).toFixed(1);
     performance.mark("graph:drawn");
     svg.dataset.nodes = String(trace.nodes.length);
-    root.querySelector(".warnings").textContent = (trace.warnings || []).join(" ");
   }
 
   function runEditor() {
     const read = editor.read();
     if (read.error) {
-      editor.showError(read.error);
+      fail(read.error);
       return;
     }
+    document.dispatchEvent(new CustomEvent("chainrule:ran"));
     run({ ...read, step: 0 });
   }
 
@@ -130,6 +151,7 @@ export function mountGraphView(root, chrome) {
     const next = { program: ex.expression, inputs: ex.inputs || {}, output: ex.output || null,
       upstream: ex.upstream ?? null, example: ex.id, step: 0 };
     editor.load(next, ex);
+    document.dispatchEvent(new CustomEvent("chainrule:ran"));
     run(next);
   }
 
@@ -201,14 +223,18 @@ export function mountGraphView(root, chrome) {
       copyLink(q("share-box"), q("share-link"), q("share-status"));
     });
     q("share-close").addEventListener("click", () => { q("share-box").hidden = true; });
-    q("export-svg").addEventListener("click", () => view.hasGraph() && exportSVG(view.exportSVG()));
-    q("export-png").addEventListener("click", () => view.hasGraph() && exportPNG(view.exportSVG(), view.size()).catch(() => {}));
+    // Exports carry the current theme: its token values written into the file.
+    const themed = () => resolveTokens(view.exportSVG()).replace("<style>", `<style>svg > rect { fill: ${token("--bg")}; } `);
+    q("export-svg").addEventListener("click", () => view.hasGraph() && exportSVG(themed()));
+    q("export-png").addEventListener("click", () => view.hasGraph() && exportPNG(themed(), view.size(), token("--bg")).catch(() => {}));
     q("export-trace").addEventListener("click", () => trace && downloadTrace(trace));
     const exportMenu = q("export-menu");
     exportMenu.addEventListener("click", (ev) => { if (ev.target.closest("button")) exportMenu.open = false; });
     document.addEventListener("pointerdown", (ev) => { if (!exportMenu.contains(ev.target)) exportMenu.open = false; });
     document.addEventListener("keydown", onKey);
     window.addEventListener("resize", () => panzoom.fit(view.size()));
+    // Plotly heatmaps in the inspector do not read CSS: draw them again in the new colours.
+    window.addEventListener("themechange", () => { if (model && selected) inspector.show(model, selected, timeline.step(), { force: true }); });
     svg.addEventListener("click", () => { if (selected) { selected = null; view.select(null); } });
   }
 

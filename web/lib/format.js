@@ -1,6 +1,10 @@
 /**
- * How numbers, shapes and tensors read on the page. Presentation only: every number
- * comes from the API; this file decides how many digits a student sees.
+ * How numbers, shapes and tensors read on the page, in both views. Presentation only:
+ * every number comes from the API; this file decides how many digits a student sees.
+ *
+ * One precision rule: numbers that stand together (one sentence, one step, one table) go
+ * through fmtAll and share one format, whole numbers stay whole only when all of them are,
+ * so 0.20 never stands next to 0.1966.
  */
 import { NUMBER_DIGITS } from "../config.js";
 
@@ -31,6 +35,11 @@ function minus(text) {
 export function fmtAll(values) {
   const integers = values.every((v) => typeof v === "number" && Number.isInteger(v));
   return values.map((v) => fmt(v, integers));
+}
+
+/** A factor inside a written-out product: a negative number gets parentheses. */
+export function factor(text) {
+  return text.startsWith("−") ? `(${text})` : text;
 }
 
 /** "2×3" for a shape list, "(4,)" for a vector (as numpy writes it), "" for a scalar. */
