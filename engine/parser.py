@@ -5,13 +5,12 @@ whose right side is a bare literal (a number or a nested list) declares an input
 is ever evaluated as Python: the tree is walked and only known node types become gates.
 
 Programs made only of the simplest lines (``a = b * 2``, ``h = relu(a)``, ``x = -2``) take
-a line-by-line fast path that builds the very same graph; ``ast`` reads everything else.
+a line-by-line fast path (``engine.shortcuts``) that builds the very same graph; ``ast``
+reads everything else.
 """
 from __future__ import annotations
 
 import ast
-import keyword
-import re
 
 import numpy as np
 
@@ -20,10 +19,10 @@ from engine.graph import Graph, Node
 from engine.inputs import make_input
 from engine.registry import REGISTRY
 from engine.settings import Limits
+from engine.shortcuts import fast_parse
 
 BINOPS = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow",
           ast.MatMult: "matmul"}
-SYMBOL_OPS = {"+": "add", "-": "sub", "*": "mul", "/": "div", "**": "pow", "@": "matmul"}
 
 # Words a student may write, for clearer messages than "Lambda is not allowed".
 FRIENDLY = {"Lambda": "lambda", "Attribute": "attribute access (only x.T is allowed)",
@@ -38,18 +37,6 @@ FRIENDLY = {"Lambda": "lambda", "Attribute": "attribute access (only x.T is allo
             "Global": "global", "Nonlocal": "nonlocal", "Return": "return",
             "AugAssign": "augmented assignment (write x = x + 1)", "AnnAssign": "annotations",
             "Assert": "assert", "Pass": "pass", "Break": "break", "Continue": "continue"}
-
-_NUM = r"(?:\d+\.\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?|\d+[eE][-+]?\d+|0|[1-9]\d*)"
-_NAME = r"[A-Za-z_]\w*"
-_ATOM = rf"({_NAME}|{_NUM})"
-_FAST_LINE = re.compile(
-    rf"[ \t]*({_NAME})[ \t]*=[ \t]*(?:"
-    rf"{_ATOM}[ \t]*(\*\*|[-+*/@])[ \t]*{_ATOM}"      # a = b op c
-    rf"|({_NAME})\([ \t]*{_ATOM}[ \t]*\)"              # a = f(b)
-    rf"|(-?)({_NUM})"                                  # a = -2 (an input)
-    rf")[ \t]*\Z")
-_BLANK = re.compile(r"[ \t]*(#.*)?\Z")
-
 
 def _err(kind: str, msg: str, node=None) -> EngineError:
     if node is not None and hasattr(node, "lineno"):
@@ -76,6 +63,13 @@ class Builder:
         node = self.graph.add(Node("input", None, (), None, line, col, name, value))
         self.graph.inputs[name] = node
         self.graph.names[name] = node
+        return node
+
+    def declare(self, name: str, literal, line: int, col: int) -> Node:
+        """``name = <literal>``: an input (a given value of that name wins)."""
+        _check_name(name, line, col)
+        node = self.input(name, literal, line, col)
+        self.graph.last = node
         return node
 
     def const(self, value, line: int, col: int) -> Node:
@@ -111,66 +105,6 @@ def _check_name(name: str, line: int, col: int) -> None:
     if name.startswith("grad_"):
         raise EngineError(f"names starting with 'grad_' are kept for gradients: rename '{name}'",
                           kind="name", line=line, col=col)
-
-
-# ---------------------------------------------------------------- fast path
-
-def _fast_parse(text: str, builder: Builder) -> bool:
-    """Build the graph line by line when every line is one simple statement.
-
-    Returns False (having built nothing) when any line needs the full parser.
-    """
-    matches = []
-    match_line, blank = _FAST_LINE.match, _BLANK.match
-    for line in text.split("\n"):
-        m = match_line(line)
-        if m is None:
-            if blank(line):
-                matches.append(None)
-                continue
-            return False
-        if not _KEYWORDS.isdisjoint(m.group(1, 2, 4, 5, 6)):
-            return False
-        fn = m.group(5)
-        if fn is not None and (fn not in REGISTRY or REGISTRY[fn].arity()[0] != 1):
-            return False
-        matches.append(m)
-    for lineno, m in enumerate(matches, start=1):
-        if m is not None:
-            _fast_statement(m, lineno, builder)
-    return True
-
-
-_KEYWORDS = frozenset(keyword.kwlist)
-
-
-def _fast_atom(m, group: int, lineno: int, builder: Builder) -> Node:
-    text = m.group(group)
-    first = text[0]
-    if first.isdigit() or first == ".":
-        return builder.const_number(float(text), lineno, m.start(group) + 1)
-    return builder.name(text, lineno, m.start(group) + 1)
-
-
-def _fast_statement(m, lineno: int, builder: Builder) -> None:
-    target = m.group(1)
-    tcol = m.start(1) + 1
-    number = m.group(8)
-    if number is not None:                          # a = -2: declares an input
-        _check_name(target, lineno, tcol)
-        value = float(number)
-        node = builder.input(target, -value if m.group(7) else value, lineno, tcol)
-        builder.graph.last = node
-        return
-    fn = m.group(5)
-    if fn is not None:                              # a = f(b)
-        arg = _fast_atom(m, 6, lineno, builder)
-        node = builder.gate(fn, [arg], {}, lineno, m.start(5) + 1)
-    else:                                           # a = b op c
-        left = _fast_atom(m, 2, lineno, builder)
-        right = _fast_atom(m, 4, lineno, builder)
-        node = builder.gate(SYMBOL_OPS[m.group(3)], [left, right], {}, lineno, m.start(2) + 1)
-    builder.bind(target, node, lineno, tcol)
 
 
 # ---------------------------------------------------------------- full parser
@@ -243,9 +177,7 @@ class AstReader:
         target = stmt.targets[0]
         literal = _literal(stmt.value, self.limits)
         if literal is not None:
-            _check_name(target.id, target.lineno, target.col_offset + 1)
-            node = self.b.input(target.id, literal, target.lineno, target.col_offset + 1)
-            self.b.graph.last = node
+            self.b.declare(target.id, literal, target.lineno, target.col_offset + 1)
             return
         node = self.expr(stmt.value)
         self.b.bind(target.id, node, target.lineno, target.col_offset + 1)
@@ -371,7 +303,7 @@ def parse(text: str, inputs: dict, limits: Limits) -> Graph:
                           f"of {limits.max_expression_chars:,}", kind="limit")
     builder = Builder(inputs, limits)
     text = text.replace("\r\n", "\n")
-    if not _fast_parse(text, builder):
+    if not fast_parse(text, builder, REGISTRY):
         builder = Builder(inputs, limits)
         AstReader(builder).module(_python_ast(text))
     graph = builder.graph

@@ -7,7 +7,6 @@ contribution is kept so the page can show "4 + 2 = 6".
 from __future__ import annotations
 
 import gc
-import math
 import time
 
 import numpy as np
@@ -18,8 +17,8 @@ from engine.inputs import make_input
 from engine.parser import parse
 from engine.registry import Context
 from engine.settings import DEFAULT_LIMITS, Limits
+from engine.shortcuts import all_finite, finite
 
-INF = math.inf
 MAX_LOCAL_ENTRIES = 64      # largest explicit Jacobian a backward step shows
 MAX_WARNINGS = 10
 
@@ -183,14 +182,6 @@ def run_backward(nodes: list[Node], out: Node, seed, deadline, limits) -> list:
     return steps
 
 
-def _finite(v) -> bool:
-    """No inf or nan in v. A finite sum proves it without a mask the size of v; an
-    overflowing sum of finite numbers falls back to the elementwise test."""
-    if np.ndim(v) == 0:
-        return abs(v) < INF
-    return abs(np.sum(v)) < INF or bool(np.isfinite(v).all())
-
-
 def _local_gradients(node: Node, downs) -> list | None:
     """d output / d input for each input, as a number or a small Jacobian (rows: output
     elements); None for an input that takes no gradient or whose Jacobian is too large.
@@ -242,16 +233,12 @@ class Trace:
         """List non-finite values and gradients among the warnings (never an exception)."""
         values = [n.value for n in self.nodes]
         values += [n.grad for n in self.nodes if n.grad is not None]
-        try:        # one array when every value has the same shape (a scalar graph)
-            if np.isfinite(np.array(values, dtype=np.float64)).all():
-                return
-        except ValueError:      # shapes differ: look at each value on its own
-            if all(_finite(v) for v in values):
-                return
+        if all_finite(values):
+            return
         bad = []
         for node in self.nodes:
             for what, v in (("value", node.value), ("gradient", node.grad)):
-                if v is not None and not _finite(v):
+                if v is not None and not finite(v):
                     where = f" (line {node.line}, col {node.col})" if node.line else ""
                     bad.append(f"{node.id}{where}: the {what} is not finite")
         self.warnings.extend(bad[:MAX_WARNINGS])

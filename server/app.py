@@ -5,12 +5,15 @@
 """
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from server import __version__, errors
 from server.cache import ResponseCache
+from server.pool import WorkerPool
 from server.routes import all_routers
 from server.settings import Settings, get_settings
 
@@ -35,12 +38,23 @@ def describe(settings: Settings) -> str:
     return DESCRIPTION.format(limits=rows)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI):
+    """Engine workers start with the server (a request may also start them) and stop with it."""
+    if app.state.settings.isolation != "threads":
+        await app.state.pool.start()
+    yield
+    app.state.pool.close()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A configured app; settings default to the environment's (see server.settings)."""
     settings = settings or get_settings()
     app = FastAPI(title="chainrule", version=__version__, description=describe(settings),
-                  docs_url=None, redoc_url=None)  # served by routes/docs.py, without a CDN
+                  docs_url=None, redoc_url=None,  # served by routes/docs.py, without a CDN
+                  lifespan=lifespan)
     app.state.settings = settings
+    app.state.pool = WorkerPool(settings)
     app.state.cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
     for router in all_routers():
         app.include_router(router)

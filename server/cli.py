@@ -3,6 +3,11 @@
     chainrule serve [--host 127.0.0.1] [--port 8000] [--workers N] [--open]
     chainrule eval EXPRESSION [--input x=-2 ...] [--output NAME] [--gradcheck] [--json]
     chainrule grade FILE [--json]            (FILE: a /api/grade/batch body; "-" = stdin)
+    chainrule grade EXERCISE ANSWERS -o gradebook.csv
+                                             (EXERCISE: a batch body without submissions;
+                                              ANSWERS: a CSV or JSON file, see gradebook.py)
+    chainrule train [--epochs 10] [--seed 0] [--lr LR] [--batch 32] [--optimizer sgd|adam]
+                    [--json]                 (the default ConvNet on scikit-learn's digits)
 
 Exit codes: 0 done, 1 bad input (the message goes to stderr), 2 usage error.
 `eval` and `grade` call the engine directly with its default limits; no server is needed.
@@ -21,7 +26,7 @@ import uvicorn
 from pydantic import ValidationError
 
 import engine
-from server import grading, serialize
+from server import gradebook, grading, serialize
 from server.schemas import BatchGradeRequest
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -97,15 +102,50 @@ def cmd_eval(args) -> int:
     return EXIT_OK
 
 
-def cmd_grade(args) -> int:
+def read_text(path: str) -> str:
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        body = BatchGradeRequest.model_validate_json(text)
+        return sys.stdin.read() if path == "-" else Path(path).read_text("utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        raise BadInput(f"cannot read {args.file}: {err}") from None
+        raise BadInput(f"cannot read {path}: {err}") from None
+
+
+def exercise_with_answers(args) -> BatchGradeRequest:
+    """The exercise file with the answers file's submissions put in."""
+    try:
+        exercise = json.loads(read_text(args.file))
+    except json.JSONDecodeError as err:
+        raise BadInput(f"{args.file} is not JSON: {err.msg} (line {err.lineno})") from None
+    if not isinstance(exercise, dict) or exercise.get("submissions"):
+        raise BadInput(f"{args.file}: expected an exercise (a batch body without submissions)")
+    try:
+        exercise["submissions"] = gradebook.read_answers(read_text(args.answers), args.answers)
+    except gradebook.AnswerFileError as err:
+        raise BadInput(f"{args.answers}: {err}") from None
+    try:
+        return BatchGradeRequest.model_validate(exercise)
     except ValidationError as err:
-        raise BadInput(f"{args.file} is not a batch grading body:\n{err}") from None
+        raise BadInput(f"{args.file} with {args.answers} is not a batch grading body:\n"
+                       f"{err}") from None
+
+
+def cmd_grade(args) -> int:
+    if args.answers:
+        body = exercise_with_answers(args)
+    else:
+        try:
+            body = BatchGradeRequest.model_validate_json(read_text(args.file))
+        except ValidationError as err:
+            raise BadInput(f"{args.file} is not a batch grading body:\n{err}") from None
     result = grading.grade_batch(body, engine.Limits())
+    if args.gradebook:
+        text = gradebook.write_gradebook(result, gradebook.answer_columns(body, body.submissions))
+        try:
+            Path(args.gradebook).write_text(text, "utf-8")
+        except OSError as err:
+            raise BadInput(f"cannot write {args.gradebook}: {err}") from None
+        print(f"{result['count']} submissions, mean score {result['mean_score']:.3f}; "
+              f"gradebook written to {args.gradebook}")
+        return EXIT_OK
     if args.json:
         print(serialize.dumps(result, indent=2))
         return EXIT_OK
@@ -114,6 +154,23 @@ def cmd_grade(args) -> int:
     for key, r in result["results"].items():
         print(f"{key.ljust(width)}  {r['score']:.3f}   {r['correct']}/{r['total']}")
     print(f"{result['count']} submissions, mean score {result['mean_score']:.3f}")
+    return EXIT_OK
+
+
+def cmd_train(args) -> int:
+    """One line per epoch: mean training loss, accuracy on both splits, training seconds
+    (forward, backward and update over the training split; evaluation not counted)."""
+    from engine.training import TrainConfig, train
+
+    config = TrainConfig(optimizer=args.optimizer, lr=args.lr, batch=args.batch, seed=args.seed)
+    for report in train(config, epochs=args.epochs):
+        if args.json:
+            print(json.dumps(report), flush=True)
+        else:
+            print(f"epoch {report['epoch']:>3}  loss {report['loss']:.4f}  "
+                  f"train accuracy {report['train_accuracy']:.4f}  "
+                  f"test accuracy {report['test_accuracy']:.4f}  {report['seconds']:.3f} s",
+                  flush=True)
     return EXIT_OK
 
 
@@ -148,10 +205,27 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", action="store_true", help="print the /api/graph JSON instead")
     ev.set_defaults(run=cmd_eval)
 
-    gr = sub.add_parser("grade", help="grade a batch file (a /api/grade/batch body)")
+    gr = sub.add_parser("grade", help="grade a batch file (a /api/grade/batch body), or an "
+                        "exercise and a class's answers into a gradebook")
     gr.add_argument("file", help='path to the JSON file, or "-" for stdin')
+    gr.add_argument("answers", nargs="?", help="a CSV (id, grad:NAME, value:NAME ...) or JSON "
+                    "file of answers: FILE is then an exercise without submissions")
+    gr.add_argument("-o", "--output", dest="gradebook", metavar="GRADEBOOK.csv",
+                    help="write the gradebook: id, score, one column per answer (1/0)")
     gr.add_argument("--json", action="store_true", help="print the full JSON result")
     gr.set_defaults(run=cmd_grade)
+
+    tr = sub.add_parser("train", help="train the default ConvNet on the digits; one line per "
+                        "epoch")
+    tr.add_argument("--epochs", type=int, default=10)
+    tr.add_argument("--seed", type=int, default=0, help="initial weights and batch order")
+    tr.add_argument("--lr", type=float, help="learning rate (default: 0.05 sgd, 0.01 adam)")
+    tr.add_argument("--batch", type=int, default=32, help="minibatch size")
+    tr.add_argument("--optimizer", choices=["sgd", "adam"], default="sgd",
+                    help="sgd: SGD with momentum 0.9; adam: Adam")
+    tr.add_argument("--json", action="store_true", help='JSON lines {"epoch", "loss", '
+                    '"train_accuracy", "test_accuracy", "seconds"}')
+    tr.set_defaults(run=cmd_train)
     return parser
 
 

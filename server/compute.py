@@ -1,139 +1,145 @@
-"""Engine calls made on behalf of a request: in a worker thread, within a time budget.
+"""Engine calls made on behalf of a request: in a worker process, within a deadline.
 
-The engine is CPU-bound numpy; running it on the event loop would stall every other
-client while one slow request computes. Each call runs in a thread with the server's
-engine limits (the engine stops itself once it runs past `max_seconds`); if a call still
-has not returned a moment after that, the request is answered with a limit error and the
-thread is left to finish on its own. Finished /api/graph and /api/conv answers go through
-the app's answer cache (server/cache.py) as JSON bytes.
+Every engine call of the server (graph, grade, conv) goes through `answer()`: the job
+runs in the app's worker pool (server/pool.py), which caps its memory and kills it at
+its deadline; a client that hangs up cancels it. Light requests (short programs, few
+input numbers: `is_light`) may use the pool's fast lane, so they never queue behind heavy
+ones. Finished /api/graph and /api/conv answers go through the app's answer cache
+(server/cache.py) as JSON bytes, keyed by the canonical request body.
+
+`CHAINRULE_ISOLATION=threads` runs the same work on a thread pool in the server process
+instead (the design the worker pool replaced): no memory cap and no kill, kept only so
+the benchmark can measure both side by side.
 """
 from __future__ import annotations
 
 import asyncio
-import logging
-import time
+import json
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-import numpy as np
-from fastapi import Response
-from pydantic import TypeAdapter
+from fastapi import Request, Response
+from fastapi.responses import JSONResponse
 
-import engine
-from server import schemas, serialize
+from server import pool, worker
+from server.errors import error_body
 from server.settings import Settings
 
-log = logging.getLogger("chainrule.server")
+GRACE_SECONDS = 0.5  # thread mode: head start the engine's own time check gets
+CLIENT_GONE = 499    # status logged for a request whose client hung up (nobody reads it)
 
-GRACE_SECONDS = 0.5  # head start the engine's own time check gets before we stop waiting
-GRAPH_RESPONSE = TypeAdapter(schemas.GraphResponse)
-CONV_RESPONSE = TypeAdapter(schemas.ConvResponse)
+LIGHT_CHARS = 2_000       # program text of a light request
+LIGHT_NUMBERS = 5_000     # input numbers of a light request
+LIGHT_SUBMISSIONS = 100   # submissions of a light batch
 
 
-def guarded(fn, *args, **kwargs):
-    """Call fn and turn every failure into an EngineError a user can read."""
-    try:
-        return fn(*args, **kwargs)
-    except engine.EngineError:
-        raise
-    except RecursionError:
-        raise engine.EngineError("the input is nested too deeply to evaluate",
-                                 kind="limit") from None
-    except MemoryError:
-        raise engine.EngineError("the input needs more memory than this server allows",
-                                 kind="limit") from None
-    except Exception as err:  # a bug, but the user still gets a clear 422, never a 500
-        log.exception("unexpected error while evaluating a request")
-        raise engine.EngineError(f"chainrule could not evaluate this input "
-                                 f"({type(err).__name__}: {err})", kind="value",
-                                 unexpected=True) from None
+def count_numbers(value, budget: int) -> int:
+    """Numbers in an input value (a generator counts its shape), stopping past budget."""
+    if isinstance(value, dict):
+        shape = value.get("shape", [])
+        if isinstance(shape, int):
+            return shape
+        n = 1
+        for d in shape if isinstance(shape, list) else ():
+            n *= d if isinstance(d, int) else 1
+            if n > budget:
+                return n
+        return n
+    if not isinstance(value, list):
+        return 1
+    total = 0
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+            total += not item
+        else:
+            total += 1
+        if total > budget or len(stack) > budget:
+            return budget + 1
+    return total
 
+
+def is_light(task: str, body) -> bool:
+    """A cheap request by its looks: short text, few input numbers, a small batch."""
+    budget = LIGHT_NUMBERS
+    if task.startswith("conv"):
+        return (count_numbers(body.input, budget) <= budget // 4 and body.filters <= 16
+                and body.weights is None)
+    if len(body.expression) > LIGHT_CHARS:
+        return False
+    if task == "grade_batch" and len(body.submissions) > LIGHT_SUBMISSIONS:
+        return False
+    for value in body.inputs.values():
+        budget -= count_numbers(value, budget)
+        if budget < 0:
+            return False
+    return body.upstream is None or count_numbers(body.upstream, budget) <= budget
+
+
+# -- thread mode (the previous design, for the benchmark) ----------------------------------
 
 _executors: dict[int, ThreadPoolExecutor] = {}
 
 
 def executor(threads: int) -> ThreadPoolExecutor:
-    """The process's pool of engine threads (one pool per size; threads start on demand).
-
-    A plain executor hands work over in about half the time anyio's to_thread takes, and
-    its fixed size caps how many computations (overrunning ones included) share the CPU."""
+    """The process's pool of engine threads (thread mode only)."""
     if threads not in _executors:
         _executors[threads] = ThreadPoolExecutor(threads, thread_name_prefix="chainrule-engine")
     return _executors[threads]
 
 
-async def run(settings: Settings, fn, *args, **kwargs):
+async def run_in_thread(settings: Settings, fn, *args, **kwargs):
     """Run fn(*args, **kwargs) in an engine thread, refusing it once the time budget is spent
-    (queueing for a free thread counts against the budget too)."""
+    (the thread itself runs on: threads cannot be killed)."""
     loop = asyncio.get_running_loop()
     work = loop.run_in_executor(executor(settings.compute_threads),
-                                partial(guarded, fn, *args, **kwargs))
+                                partial(worker.guarded, fn, *args, **kwargs))
     try:
         return await asyncio.wait_for(work, settings.max_seconds + GRACE_SECONDS)
     except asyncio.TimeoutError:
-        raise time_limit_error(settings) from None
+        raise worker.time_error(settings.max_seconds) from None
 
 
-def evaluate(body, limits: engine.Limits):
-    """One engine evaluation of a request that carries a program (GraphRequest and friends)."""
-    return engine.evaluate(body.expression, body.inputs, output=body.output,
-                           upstream=body.upstream,
-                           gradcheck=bool(getattr(body, "gradcheck", False)), limits=limits)
+# -- the request path ----------------------------------------------------------------------
+
+async def client_gone(request: Request) -> None:
+    """Returns when the client disconnects (the body has been read by then)."""
+    while True:
+        message = await request.receive()
+        if message["type"] == "http.disconnect":
+            return
 
 
-def as_json_bytes(adapter: TypeAdapter, data) -> bytes:
-    """data checked against a response model and written as JSON, keys the model leaves
-    unset (gradcheck, code, expected ...) left out."""
-    return adapter.dump_json(adapter.validate_python(data), by_alias=True, exclude_unset=True)
+async def compute(request: Request, settings: Settings, task: str, body) -> bytes:
+    """The JSON answer of one engine job, in a worker (or a thread in thread mode)."""
+    if settings.isolation == "threads":
+        return await run_in_thread(settings, worker.execute, task, body, settings)
+    return await request.app.state.pool.run(task, body, light=is_light(task, body),
+                                            cancel=client_gone(request))
 
 
-def graph(body, settings: Settings) -> bytes:
-    """The JSON body of a POST /api/graph answer."""
-    start = time.monotonic()
-    trace = evaluate(body, settings.engine_limits())
-    # About four numbers per element of every node: value, grad, and the backward step's
-    # upstream and downstream. Checked before any of it is turned into JSON.
-    check_answer(4 * sum(np.size(node.value) for node in trace.nodes), start, settings)
-    return as_json_bytes(GRAPH_RESPONSE, serialize.to_json(trace.to_dict(code=body.code)))
+def cache_key(path: str, body) -> str:
+    """The canonical text of a request: JSON with 1e400, -1e400 and NaN spelled Infinity,
+    -Infinity and NaN (pydantic's JSON writes all three as null)."""
+    return f"{path} {json.dumps(body.model_dump(), allow_nan=True, separators=(',', ':'))}"
 
 
-def conv(body, settings: Settings) -> bytes:
-    """The JSON body of a POST /api/conv answer."""
-    start = time.monotonic()
-    params = body.model_dump(exclude={"input"})
-    result = engine.conv_explain(body.input, limits=settings.engine_limits(), **params)
-    check_answer(serialize.count_numbers(result), start, settings)
-    return as_json_bytes(CONV_RESPONSE, serialize.to_json(result))
-
-
-def check_answer(numbers: int, start: float, settings: Settings) -> None:
-    """Refuse an answer too big to send, or one whose time is already up.
-
-    Turning tens of millions of numbers into JSON holds the interpreter lock for seconds,
-    which would stall every other request; and a computation that overran its budget has
-    had its request answered already, so its thread should stop here."""
-    if numbers > settings.max_response_numbers:
-        raise engine.EngineError(
-            f"the answer would hold about {numbers:,} numbers (every node's value and "
-            f"gradient), more than this server sends ({settings.max_response_numbers:,}); "
-            f"use smaller inputs", kind="limit", limit="max_response_numbers",
-            allowed=settings.max_response_numbers)
-    if time.monotonic() - start > settings.max_seconds:
-        raise time_limit_error(settings)
-
-
-def time_limit_error(settings: Settings) -> engine.EngineError:
-    return engine.EngineError(f"the computation ran past this server's time limit of "
-                              f"{settings.max_seconds:g} s", kind="limit", limit="max_seconds",
-                              allowed=settings.max_seconds)
-
-
-async def cached(request, settings: Settings, fn, body) -> Response:
-    """fn(body, settings) (JSON bytes) through the app's answer cache and the worker thread."""
-    cache = request.app.state.cache
-    key = f"{request.url.path} {body.model_dump_json()}"
-    payload = cache.get(key)
+async def answer(request: Request, settings: Settings, task: str, body, *,
+                 cache: bool = False) -> Response:
+    """The HTTP answer of one engine job: JSON bytes, through the cache when asked."""
+    store = request.app.state.cache if cache else None
+    key = cache_key(request.url.path, body) if store is not None else None
+    payload = store.get(key) if store is not None else None
     if payload is None:
-        payload = await run(settings, fn, body, settings)
-        cache.put(key, payload)
+        try:
+            payload = await compute(request, settings, task, body)
+        except pool.PoolBusy as err:
+            return JSONResponse(error_body("busy", str(err), loc=[]), status_code=503,
+                                headers={"Retry-After": "1"})
+        except pool.Cancelled:
+            return Response(status_code=CLIENT_GONE)
+        if store is not None:
+            store.put(key, payload)
     return Response(payload, media_type="application/json")

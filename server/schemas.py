@@ -6,9 +6,9 @@ field the engine adds later reaches clients instead of breaking the response.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-6
@@ -45,6 +45,8 @@ BATCH_EXAMPLE = {
 }
 CONV_EXAMPLE = {"input": {"shape": [3, 32, 32], "init": "randn", "seed": 0},
                 "filters": 10, "size": 5, "stride": 1, "pad": 2}
+CONV_GRADE_EXAMPLE = {"input": {"shape": [1, 7, 7], "init": "arange"}, "filters": 1, "size": 3,
+                      "stride": 2, "answers": {"width": 3, "height": 3, "depth": 1}}
 POOL_EXAMPLE = {"input": [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]],
                 "conv": False, "pool": {"size": 2, "stride": 2}}
 
@@ -103,6 +105,12 @@ class GraphRequest(ProgramFields):
                             "centered finite differences.")
     code: bool = Field(False, description="Also return the program as flat numpy code "
                        "(forward and backward).")
+    hide: list[Literal["grad", "value"]] = Field(
+        default_factory=list, max_length=2,
+        description='Quiz mode: leave these quantities out of the whole answer. "grad": every '
+        "gradient (nodes, copy-gate parts, backward steps, the gradients map; no gradcheck or "
+        'code), except the output\'s own upstream gradient; "value": every computed value '
+        "too (inputs and constants stay). Reveal one with POST /api/grade.")
 
 
 class GradPart(_Response):
@@ -161,6 +169,8 @@ class GraphResponse(_Response):
     gradcheck: Gradcheck | None = None
     code: Code | None = None
     warnings: list[str] = Field(default_factory=list)
+    hidden: list[str] | None = Field(None, description="What quiz mode left out (the "
+                                     "request's hide; values imply gradients).")
 
 
 class Answers(_Request):
@@ -267,10 +277,21 @@ class ConvRequest(_Request):
                           "the final output.")
 
 
+def _tensor(ndim: int, entry: dict | None = None):
+    """A nested list of `ndim` levels. The OpenAPI schema spells out every level; at run
+    time only the outer list is checked: validating a million numbers one by one would
+    cost seconds for an answer the engine has just built."""
+    schema: dict = entry or {"anyOf": [{"type": "number"}, {"type": "string",
+                                                             "enum": ["nan", "inf", "-inf"]}]}
+    for _ in range(ndim):
+        schema = {"type": "array", "items": schema}
+    return Annotated[list, WithJsonSchema(schema)]
+
+
 Number = float | str  # a float, or "nan" / "inf" / "-inf"
-Map = list[list[Number]]          # (H, W)
-Volume = list[Map]                # (C, H, W) or (K, H, W)
-Filters = list[Volume]            # (K, C, FH, FW)
+Map = _tensor(2)                  # (H, W)
+Volume = _tensor(3)               # (C, H, W) or (K, H, W)
+Filters = _tensor(4)              # (K, C, FH, FW)
 
 
 class SizeFormula(_Response):
@@ -308,10 +329,11 @@ class PoolArithmetic(_Response):
 class ConvTerms(_Response):
     """Each window's arithmetic, so the page writes out sums without doing them."""
 
-    channel_sums: list[list[list[list[Number]]]] = Field(
-        description="(K, H2, W2, C): the sum of w * x over each channel of each window.")
+    channel_sums: _tensor(4) | None = Field(
+        None, description="(K, H2, W2, C): the sum of w * x over each channel of each window; "
+        "null beyond 100,000 numbers.")
     dot: Volume = Field(description="(K, H2, W2): the sum of all products, before the bias.")
-    products: list[list[list[list[list[list[Number]]]]]] | None = Field(
+    products: _tensor(6) | None = Field(
         None, description="(K, H2, W2, C, FH, FW): every product w * x; null for layers with "
         "more than 4096 of them.")
 
@@ -324,9 +346,10 @@ class PoolStage(_Response):
     formula: SizeFormula
     arithmetic: PoolArithmetic
     output: Volume
-    argmax: list[list[list[list[int]]]] = Field(
+    argmax: _tensor(4, {"type": "integer"}) = Field(
         description="(K, H3, W3, 2): [row, col] of each window's winner in the map pooled.")
-    windows: list[list[list[int]]] = Field(description="(H3, W3, 2): top-left of each window.")
+    windows: _tensor(3, {"type": "integer"}) = Field(
+        description="(H3, W3, 2): top-left of each window.")
     grad_input: Volume | None = Field(None, description="dL/d(the map pooled): routed to the "
                                       "arg-max cells.")
 
@@ -340,6 +363,43 @@ class ConvStage(_Response):
     shape_text: str
     value: Volume
     grad: Volume
+
+
+class Activation(_Request):
+    """One predicted entry of the conv layer's output (before ReLU and pooling)."""
+
+    filter: int = Field(ge=0, le=10_000, description="k, the activation map (0-based).")
+    row: int = Field(ge=0, le=100_000, description="i, the row in the map (0-based).")
+    col: int = Field(ge=0, le=100_000, description="j, the column in the map (0-based).")
+    value: Any = Field(None, description="The predicted activation (a number).")
+
+
+class ConvAnswers(_Request):
+    width: Any = Field(None, description="W2, the output's width.")
+    height: Any = Field(None, description="H2, the output's height.")
+    depth: Any = Field(None, description="The output's depth (K, the number of filters).")
+    activation: Activation | None = None
+
+
+class ConvGradeRequest(ConvRequest):
+    """Body of POST /api/conv/grade: a conv layer and a student's predictions about it."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [CONV_GRADE_EXAMPLE]})
+    answers: ConvAnswers
+    rtol: float = Field(DEFAULT_RTOL, ge=0, le=1, description=f"Relative tolerance (the "
+                        f"activation). {TOLERANCE_DOC}")
+    atol: float = Field(DEFAULT_ATOL, ge=0, le=1e6, description="Absolute tolerance.")
+    reveal: bool = Field(False, description="Include the expected value in each verdict.")
+
+
+class ConvGradeResponse(_Response):
+    """The predictions graded: score = correct / total, one verdict per answer given."""
+
+    score: float
+    correct: int
+    total: int
+    results: dict[str, Verdict] = Field(description="width | height | depth | activation "
+                                        "-> verdict")
 
 
 class ConvResponse(_Response):
@@ -356,12 +416,12 @@ class ConvResponse(_Response):
     arithmetic: ConvArithmetic | None = None
     params: ConvParams
     padded_input: Volume
-    weights: Filters | list = Field(description="(K, C, FH, FW); [] without a conv layer.")
-    bias: list[Number]
+    weights: Filters = Field(description="(K, C, FH, FW); [] without a conv layer.")
+    bias: _tensor(1)
     output: Volume
     terms: ConvTerms | None = None
     relu: Volume | None = None
-    receptive_fields: list[list[list[int]]] | None = Field(
+    receptive_fields: _tensor(3, {"type": "integer"}) | None = Field(
         None, description="(H2, W2, 2): top-left [row, col] of each window, padded coordinates.")
     pool: PoolStage | None = None
     stages: list[ConvStage] = Field(default_factory=list)
@@ -371,8 +431,8 @@ class ConvResponse(_Response):
     grad_conv_output: Volume | None = Field(None, description="dL/d(output), before the ReLU.")
     grad_input: Volume
     grad_padded_input: Volume
-    grad_weights: Filters | list
-    grad_bias: list[Number]
+    grad_weights: Filters
+    grad_bias: _tensor(1)
 
 
 class Example(_Response):
@@ -415,3 +475,104 @@ class ErrorItem(_Response):
 
 class ErrorResponse(BaseModel):
     detail: list[ErrorItem]
+
+
+# ---------------------------------------------------------------- the network view
+
+NET_LAYER_TYPES = Literal["conv", "relu", "maxpool", "flatten", "fc", "softmax_ce"]
+
+
+class NetLayer(_Request):
+    """One layer of the network; settings a type does not take are refused."""
+
+    type: NET_LAYER_TYPES
+    filters: int | None = Field(None, ge=1, le=32, description="conv: K, the filters.")
+    size: int | None = Field(None, ge=1, le=8, description="conv: F; maxpool: the window.")
+    stride: int | None = Field(None, ge=1, le=8, description="conv, maxpool: S.")
+    pad: int | None = Field(None, ge=0, le=4, description="conv: P, zero padding.")
+    units: int | None = Field(None, ge=1, le=256, description="fc: the output units.")
+
+    def spec(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class NetPlanRequest(_Request):
+    """Body of POST /api/net/plan: a stack of layers to check."""
+
+    network: list[NetLayer] = Field(min_length=1, max_length=16)
+
+
+class NetRunRequest(_Request):
+    """Body of POST /api/net/runs: what to train and how (defaults: the default network,
+    SGD with momentum 0.9 at lr 0.05, batch 32, seed 0)."""
+
+    network: list[NetLayer] | None = Field(None, min_length=1, max_length=16)
+    optimizer: Literal["sgd", "adam"] = "sgd"
+    lr: float | None = Field(None, ge=1e-5, le=1.0, description="Default 0.05 sgd, 0.01 adam.")
+    batch: int = Field(32, ge=1, le=256)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+    def config(self) -> dict:
+        data = self.model_dump(exclude={"network"})
+        if self.network is not None:
+            data["network"] = [layer.spec() for layer in self.network]
+        return data
+
+
+class NetControlRequest(_Request):
+    """Body of POST /api/net/runs/{run}/control."""
+
+    action: Literal["start", "pause", "step", "reset", "stop"]
+    config: NetRunRequest | None = Field(None, description="reset: new settings (optional).")
+
+
+class NetImage(_Request):
+    """A digit: one of the data set's ({"split", "index"}) or drawn ({"pixels"}: 8 rows of 8
+    numbers from 0 (white) to 1 (black), and optionally its "label")."""
+
+    split: Literal["train", "test"] | None = None
+    index: int | None = Field(None, ge=0, le=2000)
+    pixels: list[list[float]] | None = Field(None, min_length=8, max_length=8)
+    label: int | None = Field(None, ge=0, le=9)
+
+    def spec(self) -> dict:
+        return self.model_dump(exclude_none=True)
+
+
+class NetInspectRequest(_Request):
+    image: NetImage
+
+
+class NetConvLinkRequest(_Request):
+    image: NetImage
+    layer: int = Field(ge=0, le=15, description="Index of a conv layer.")
+
+
+class NetNeuronRequest(_Request):
+    image: NetImage
+    layer: int = Field(ge=0, le=15, description="Index of an FC layer.")
+    unit: int = Field(ge=0, le=255, description="Which output unit of that layer.")
+
+
+class NetPlan(_Response):
+    fits: bool
+    input_shape: list[int]
+    input_text: str
+    layers: list[dict[str, Any]]
+    parameters: int
+    error: dict[str, Any] | None = None
+
+
+class NetStatus(_Response):
+    run: str
+    state: str
+    epoch: int | None = None
+    batches: int | None = None
+    cpu_seconds: float | None = None
+    point: dict[str, Any] | None = None
+
+
+class NetImages(_Response):
+    split: str
+    total: int
+    images: list[dict[str, Any]]

@@ -31,7 +31,12 @@ class Settings:
     max_exponent: float = 1_000.0           # |p| in x ** p
     max_gradcheck_elements: int = 2_000     # input elements a gradient check perturbs
     max_seconds: float = 1.0                # compute time of one request
-    compute_threads: int = 4                # engine threads per server process
+    workers: int = 2                        # engine worker processes (every request)
+    fast_workers: int = 1                   # more workers kept for light requests only
+    worker_memory_mb: int = 1024            # address space of one worker (RLIMIT_AS)
+    max_queue_seconds: float = 10.0         # wait for a free worker before a 503
+    isolation: str = "processes"            # "threads": the old in-process mode (benchmarks)
+    compute_threads: int = 4                # engine threads in "threads" mode
     max_body_bytes: int = 2_000_000         # request body size; larger gets 413
     max_response_numbers: int = 2_000_000   # numbers in one answer (10-40 MB of JSON)
     max_submissions: int = 5_000            # submissions in one /api/grade/batch call
@@ -39,6 +44,10 @@ class Settings:
     cache_entries: int = 512                # finished answers kept (0 = no cache)
     cache_bytes: int = 64_000_000           # total size of the kept answers
     cors_origins: tuple[str, ...] = ()      # origins allowed by CORS; empty = CORS off
+    net_max_runs: int = 4                   # training runs (worker processes) at once
+    net_run_seconds: float = 900.0          # lifetime of one training run
+    net_run_cpu_seconds: int = 300          # CPU time of one training run
+    net_run_memory_mb: int = 1024           # address space of one training run's process
     web_dir: Path = field(default=REPO_ROOT / "web")  # the browser app served at /
 
     def engine_limits(self) -> engine.Limits:
@@ -57,6 +66,8 @@ def _parse(kind: type, text: str):
         return tuple(part.strip() for part in text.split(",") if part.strip())
     if kind in (Path, "Path"):
         return Path(text)
+    if kind in (str, "str"):
+        return text
     if kind in (float, "float"):
         return float(text)
     return int(text.replace("_", ""))

@@ -22,5 +22,6 @@ async def app_settings(request: Request) -> Settings:
 
 def all_routers() -> list:
     """Every API router, in the order the app includes them."""
-    from server.routes import conv, docs, grade, graph, meta, static
-    return [graph.router, grade.router, conv.router, meta.router, static.router, docs.router]
+    from server.routes import conv, docs, grade, graph, meta, net, static
+    return [graph.router, grade.router, conv.router, meta.router, static.router, docs.router,
+            net.router]

@@ -17,4 +17,4 @@ async def graph(body: Annotated[schemas.GraphRequest,
                                 Body(openapi_examples=schemas.GRAPH_EXAMPLES)],
                 settings: Annotated[Settings, Depends(app_settings)], request: Request):
     """Forward and backward pass: every node's value and gradient, both passes in order."""
-    return await compute.cached(request, settings, compute.graph, body)
+    return await compute.answer(request, settings, "graph", body, cache=True)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import layers
+from engine import conv_reference
 from engine.conv_examples import CONV_EXAMPLES
 from engine.conv_explain import conv_explain
 from engine.errors import EngineError
@@ -19,9 +19,9 @@ LECTURE_MAXPOOL = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
 
 def loop_forward(xp, w, b, stride, relu, pool):
     """Conv on an already padded input, then relu and max pool, with the loop references."""
-    out = layers.conv2d_reference(xp, w, b, stride, 0)
+    out = conv_reference.conv2d_reference(xp, w, b, stride, 0)
     act = np.maximum(out, 0) if relu else out
-    return layers.maxpool2d_reference(act, pool["size"], pool["stride"]) if pool else act
+    return conv_reference.maxpool2d_reference(act, pool["size"], pool["stride"]) if pool else act
 
 
 # ---------------------------------------------------------------- the lecture's examples
@@ -244,17 +244,18 @@ def test_stages_are_conv_relu_pool_with_values_and_gradients_from_loops():
     r = conv_explain(x.tolist(), filters=2, size=3, stride=1, pad=0, relu=True,
                      pool={"size": 2, "stride": 2}, upstream="random", seed=5)
     assert [s["kind"] for s in r["stages"]] == ["conv", "relu", "pool"]
-    conv_out = layers.conv2d_reference(x, r["weights"], r["bias"], (1, 1), 0)
+    conv_out = conv_reference.conv2d_reference(x, r["weights"], r["bias"], (1, 1), 0)
     relu_out = np.maximum(conv_out, 0)
-    pool_out = layers.maxpool2d_reference(relu_out, (2, 2), (2, 2))
+    pool_out = conv_reference.maxpool2d_reference(relu_out, (2, 2), (2, 2))
     for stage, expected in zip(r["stages"], [conv_out, relu_out, pool_out], strict=True):
         np.testing.assert_allclose(stage["value"], expected)
     # gradient of each stage's output, by centered differences of L = sum(upstream * pooled)
     up = np.asarray(r["upstream"])
     dpool = up
     a, c = relu_out.copy(), conv_out.copy()
-    drelu = numeric_grad(lambda: np.sum(up * layers.maxpool2d_reference(a, (2, 2), (2, 2))), a)
-    dconv = numeric_grad(lambda: np.sum(up * layers.maxpool2d_reference(
+    pool = conv_reference.maxpool2d_reference
+    drelu = numeric_grad(lambda: np.sum(up * pool(a, (2, 2), (2, 2))), a)
+    dconv = numeric_grad(lambda: np.sum(up * conv_reference.maxpool2d_reference(
         np.maximum(c, 0), (2, 2), (2, 2))), c)
     for stage, expected in zip(r["stages"], [dconv, drelu, dpool], strict=True):
         np.testing.assert_allclose(stage["grad"], expected, atol=1e-6)

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import engine
-from engine import layers
+from engine import conv_fast, conv_reference, layers
 from engine.errors import EngineError
 from engine.layers import AvgPool2d, Conv2d, MaxPool2d
 from engine.registry import REGISTRY, Context
@@ -147,32 +147,32 @@ def test_avgpool2d_gradients_match_centered_differences(x, size, stride):
 
 # ---------------------------------------------------------------- fast path == reference
 
-@pytest.fixture(params=[(layers.CHUNK_ELEMENTS, layers.TRANSPOSED_MAX_ELEMENTS, False),
-                        (layers.CHUNK_ELEMENTS, 0, False), (64, 0, False), (64, 0, True)],
+@pytest.fixture(params=[(conv_fast.CHUNK_ELEMENTS, conv_fast.TRANSPOSED_MAX_ELEMENTS, False),
+                        (conv_fast.CHUNK_ELEMENTS, 0, False), (64, 0, False), (64, 0, True)],
                 ids=["default", "col2im", "col2im-tiny-chunks", "batch-parallel"])
 def chunking(request, monkeypatch):
     """Run the conv fast path as configured (small layers take dx from a transposed
     convolution), with col2im for dx, with col2im and one image per batch step, and with
     the batch split over three worker threads."""
     chunk, transposed, parallel = request.param
-    monkeypatch.setattr(layers, "CHUNK_ELEMENTS", chunk)
-    monkeypatch.setattr(layers, "TRANSPOSED_MAX_ELEMENTS", transposed)
+    monkeypatch.setattr(conv_fast, "CHUNK_ELEMENTS", chunk)
+    monkeypatch.setattr(conv_fast, "TRANSPOSED_MAX_ELEMENTS", transposed)
     force_parallel(monkeypatch, parallel)
 
 
 def force_parallel(monkeypatch, on: bool = True) -> None:
     """Split every batch over three workers (or never), whatever the layer's size."""
-    monkeypatch.setattr(layers, "PARALLEL", on)
-    monkeypatch.setattr(layers, "WORKERS", 3)
-    monkeypatch.setattr(layers, "PARALLEL_MIN_ELEMENTS", 0 if on else 1 << 62)
+    monkeypatch.setattr(conv_fast, "PARALLEL", on)
+    monkeypatch.setattr(conv_fast, "WORKERS", 3)
+    monkeypatch.setattr(conv_fast, "PARALLEL_MIN_ELEMENTS", 0 if on else 1 << 62)
 
 
 @pytest.mark.parametrize("x, w, b, stride, pad", list(conv_cases(30, seed=5)))
 def test_conv2d_fast_path_equals_loop_reference(x, w, b, stride, pad, chunking):
     out, (dx, dw, db) = _conv_both(x, w, b, stride, pad)
-    ref = layers.conv2d_reference(x, w, b, stride, pad)
+    ref = conv_reference.conv2d_reference(x, w, b, stride, pad)
     upstream = np.random.default_rng(0).standard_normal(ref.shape)
-    rdx, rdw, rdb = layers.conv2d_backward_reference(upstream, x, w, stride, pad)
+    rdx, rdw, rdb = conv_reference.conv2d_backward_reference(upstream, x, w, stride, pad)
     assert np.max(np.abs(out - ref)) < 1e-10
     assert np.max(np.abs(dx - rdx)) < 1e-10
     assert np.max(np.abs(dw - rdw)) < 1e-10
@@ -187,15 +187,15 @@ def _conv_both(x, w, b, stride, pad):
 
 def test_conv2d_fast_path_on_a_larger_batch_equals_reference(monkeypatch):
     """Several batch steps with a shorter last one."""
-    monkeypatch.setattr(layers, "CHUNK_ELEMENTS", 2000)
-    monkeypatch.setattr(layers, "TRANSPOSED_MAX_ELEMENTS", 0)
+    monkeypatch.setattr(conv_fast, "CHUNK_ELEMENTS", 2000)
+    monkeypatch.setattr(conv_fast, "TRANSPOSED_MAX_ELEMENTS", 0)
     rng = np.random.default_rng(6)
     x, w, b = rng.standard_normal((7, 3, 9, 7)), rng.standard_normal((5, 3, 3, 3)), \
         rng.standard_normal(5)
     out, (dx, dw, db) = _conv_both(x, w, b, 2, 1)
     upstream = np.random.default_rng(0).standard_normal(out.shape)
-    rdx, rdw, rdb = layers.conv2d_backward_reference(upstream, x, w, 2, 1)
-    assert np.max(np.abs(out - layers.conv2d_reference(x, w, b, 2, 1))) < 1e-10
+    rdx, rdw, rdb = conv_reference.conv2d_backward_reference(upstream, x, w, 2, 1)
+    assert np.max(np.abs(out - conv_reference.conv2d_reference(x, w, b, 2, 1))) < 1e-10
     assert np.max(np.abs(dx - rdx)) < 1e-10 and np.max(np.abs(dw - rdw)) < 1e-10
     assert np.max(np.abs(db - rdb)) < 1e-10
 
@@ -209,20 +209,20 @@ def test_maxpool2d_fast_path_equals_loop_reference(x, size, stride, integer, par
     if integer:
         x = np.round(x)                      # small whole numbers: windows with ties
     upstream = np.random.default_rng(1).standard_normal(
-        layers.maxpool2d_reference(x, size, stride).shape)
+        conv_reference.maxpool2d_reference(x, size, stride).shape)
     out, (dx,) = run_op(MaxPool2d, [x], {"size": size, "stride": stride}, upstream)
-    assert np.max(np.abs(out - layers.maxpool2d_reference(x, size, stride))) < 1e-10
-    ref = layers.maxpool2d_backward_reference(upstream, x, size, stride)
+    assert np.max(np.abs(out - conv_reference.maxpool2d_reference(x, size, stride))) < 1e-10
+    ref = conv_reference.maxpool2d_backward_reference(upstream, x, size, stride)
     assert np.max(np.abs(dx - ref)) < 1e-10
 
 
 @pytest.mark.parametrize("x, size, stride", list(pool_cases(24, seed=8)))
 def test_avgpool2d_fast_path_equals_loop_reference(x, size, stride):
     upstream = np.random.default_rng(1).standard_normal(
-        layers.avgpool2d_reference(x, size, stride).shape)
+        conv_reference.avgpool2d_reference(x, size, stride).shape)
     out, (dx,) = run_op(AvgPool2d, [x], {"size": size, "stride": stride}, upstream)
-    assert np.max(np.abs(out - layers.avgpool2d_reference(x, size, stride))) < 1e-10
-    ref = layers.avgpool2d_backward_reference(upstream, x, size, stride)
+    assert np.max(np.abs(out - conv_reference.avgpool2d_reference(x, size, stride))) < 1e-10
+    ref = conv_reference.avgpool2d_backward_reference(upstream, x, size, stride)
     assert np.max(np.abs(dx - ref)) < 1e-10
 
 
@@ -465,7 +465,7 @@ def test_batch_parallel_runs_restore_the_blas_thread_setting(monkeypatch):
     x, w = rng.standard_normal((4, 2, 6, 6)), rng.standard_normal((3, 2, 3, 3))
     with ThreadPoolExecutor(2) as pool:
         results = list(pool.map(lambda _: layers.conv2d(x, w, pad=1), range(6)))
-    expected = layers.conv2d_reference(x, w, None, 1, 1)
+    expected = conv_reference.conv2d_reference(x, w, None, 1, 1)
     assert all(np.max(np.abs(r - expected)) < 1e-10 for r in results)
-    assert layers._parallel_state["users"] == 0 and layers._parallel_state["limiter"] is None
+    assert conv_fast._parallel_state["users"] == 0 and conv_fast._parallel_state["limiter"] is None
     assert blas_threads() == before

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from engine import EngineError, Limits, evaluate
-from engine.parser import _FAST_LINE
+from engine.shortcuts import FAST_LINE
 
 
 def error_of(program, inputs=None, **kw) -> EngineError:
@@ -132,7 +132,7 @@ FAST_PROGRAMS = ["x = -2\ny = 5\nq = x + y\nf = q * 0.5", "a = 2\nb = exp(a)\nc 
 
 @pytest.mark.parametrize("program", FAST_PROGRAMS)
 def test_fast_path_and_full_parser_build_the_same_graph(program):
-    assert all(_FAST_LINE.match(line) for line in program.splitlines())
+    assert all(FAST_LINE.match(line) for line in program.splitlines())
     fast = evaluate(program).to_dict()
     full = evaluate(program + "\n(0)", output=program.splitlines()[-1].split("=")[0].strip())
     full = full.to_dict()

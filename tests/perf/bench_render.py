@@ -71,6 +71,26 @@ def generated_program(target_nodes: int, width: int = 12, seed: int = 0) -> str:
     return "\n".join(lines)
 
 
+def compact_program(target_nodes: int, width: int = 8, seed: int = 0) -> str:
+    """A program of about `target_nodes` nodes in few characters (the server takes 20,000):
+    `width` inputs, then lines of three gates each (`tanh(u * v + w)`, `max(u, v) - w`...)
+    reading values of the last few lines, so the graph is deep and fans out."""
+    rng = random.Random(seed)
+    lines = [f"v{i} = {rng.uniform(-1, 1):.2f}" for i in range(width)]
+    names = [f"v{i}" for i in range(width)]
+    forms = [("tanh({}*{}+{})", 3), ("max({},{})-{}", 2), ("{}*{}+{}", 2), ("sigmoid({}-{})*{}", 3)]
+    nodes = width
+    while nodes + 4 < target_nodes:
+        picks = rng.sample(names[-2 * width:], 3)
+        name = f"v{len(names)}"
+        form, gates = rng.choice(forms)
+        lines.append(f"{name}={form.format(*picks)}")
+        names.append(name)
+        nodes += gates
+    lines.append("L=" + "+".join(names[-3:]))
+    return "\n".join(lines)
+
+
 def measure(page, program: str) -> dict:
     """Median render and round-trip times (ms) over RUNS runs, node count, step times."""
     renders, totals = [], []

@@ -34,6 +34,7 @@ const FLAGS = {
   conv: { key: "conv", value: true },
   relu: { key: "relu", value: false },
   pool: { key: "pool", value: false },
+  quiz: { key: "quiz", value: false },  // predict the output size and one activation first
 };
 
 export function defaultState() {

@@ -40,9 +40,9 @@ export function renderConvTerms(host, resp, k, i, j, done) {
   const w = resp.weights[k];
   const depth = w.length;
   const terms = resp.terms;
-  const sums = terms.channel_sums[k][i][j];
+  const sums = terms.channel_sums ? terms.channel_sums[k][i][j] : null;
   const [dot, bias, value] = fmtAll([terms.dot[k][i][j], resp.bias[k], resp.output[k][i][j]]);
-  const sumText = formatter(sums);
+  const sumText = formatter(sums || []);
   const parts = [el("div", { class: "conv-terms-head", text:
     `output [${k}, ${i}, ${j}]: the window at row ${r0}, col ${c0} of the padded input, ${fh}×${fw}×${depth} = ${fh * fw * depth} products` })];
   if (terms.products) {
@@ -53,7 +53,7 @@ export function renderConvTerms(host, resp, k, i, j, done) {
     const fp = formatter(products);
     const tables = w.slice(0, CHANNEL_TABLES).map((ch, c) => channelTable(channelName(c, depth), ch, x[c], products[c], fw_, fx, fp, sumText(sums[c])));
     parts.push(el("div", { class: "conv-terms-tables" }, tables));
-  } else {
+  } else if (sums) {
     parts.push(el("ul", { class: "conv-channel-sums" }, sums.slice(0, 8).map((s, c) =>
       el("li", { text: `${channelName(c, depth)}: Σ w·x over ${fh * fw} products = ${sumText(s)}` }))));
   }

@@ -14,6 +14,7 @@ import { createSlide } from "./slide.js";
 import { createPoolRouting } from "./pooling.js";
 import { renderFigures } from "./figures.js";
 import { readUpload } from "./images.js";
+import { createConvQuiz } from "./quiz.js";
 
 const FETCH_DELAY_MS = 120;  // let a dragged slider settle before asking the server
 
@@ -66,6 +67,9 @@ export function mountConvView(root) {
   const arithmetic = createArithmeticPanel(arith.body, { onSuggest: change });
   const slider = createSlide(slide.body);
   const pool = createPoolRouting(routing.body);
+  const quiz = createConvQuiz(main, {
+    enabled: () => state.quiz, setEnabled: (on) => change({ quiz: on }), body: () => requestBody(state, data),
+  });
 
   /** A control changed: update the settings and fetch after a short pause. */
   function change(patch) {
@@ -159,9 +163,10 @@ export function mountConvView(root) {
     lastResp = resp;
     slider.enable();
     for (const part of [forward, routing, backward]) part.node.classList.remove("conv-dim");
+    quiz.layer(resp);
     arithmetic.render(resp);
     inputNote.textContent = `Input: ${inputLabel(state)}.`;
-    const width = Math.max(300, (slide.body.clientWidth || main.clientWidth || 1000));
+    const width = Math.max(300, slide.body.clientWidth || main.clientWidth - 34 || 1000);
     // The stage fills what is left of the screen below it, so input, filter, products and
     // maps are seen together without scrolling (and never less than a readable minimum).
     const top = slide.body.getBoundingClientRect().top - root.getBoundingClientRect().top + root.scrollTop;

@@ -21,6 +21,7 @@ import { buildSteps, foldedConstants, stepTitle } from "./steps.js";
 import { allIntegers } from "../lib/format.js";
 import { showCode } from "./codetab.js";
 import { showGradcheck } from "./gradcheck.js";
+import { createQuiz } from "./quiz.js";
 
 const PRESENTER_FIT = 2.6;
 const NORMAL_FIT = 1.6;
@@ -50,6 +51,10 @@ export function mountGraphView(root, chrome) {
   const presenter = createPresenter(q("presenter"), { onChange: onPresenter });
   const tabs = [...root.querySelectorAll(".panel-tabs [data-panel]")];
   const warnings = q("warnings");
+  const quiz = createQuiz(root, chrome, {
+    state: () => state, setQuiz, go: (s) => timeline.go(s), step: () => timeline.step(),
+    last: () => timeline.last(), refresh: () => view.refresh(),
+  });
 
   let state = emptyState();
   let trace = null;
@@ -59,6 +64,7 @@ export function mountGraphView(root, chrome) {
   let extras = {};  // option name -> Promise of the trace fetched with that option
   let examples = [];
   let symbols = {};  // op name -> plain symbol, from the registry (GET /api/ops)
+  let registry = {};  // op name -> the registry's entry (the quiz's hints)
   let loaded = false;  // examples and symbols have arrived
 
   function showStep(s, { animate = false } = {}) {
@@ -70,6 +76,7 @@ export function mountGraphView(root, chrome) {
       if (at) panzoom.follow(at.x, at.y);
     }
     renderExplanation(explanation, explainStep(model, s));
+    quiz.onStep(s);
     if (selected) inspector.show(model, selected, s);
     state = { ...state, step: s };
     scheduleHash(encodeHash(state));
@@ -120,7 +127,7 @@ export function mountGraphView(root, chrome) {
     const t0 = performance.now();
     const hidden = foldedConstants(trace, symbols);
     model = buildSteps(trace, hidden);
-    const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
+    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     const widths = new Map(trace.nodes.map((n) => [n.id, view.labelWidth(n, integers)]));
     const layout = layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id) });
     view.render(trace, layout, model);
@@ -129,6 +136,7 @@ export function mountGraphView(root, chrome) {
     inspector.empty();
     refreshOpenTab();
     warnings.textContent = (trace.warnings || []).join(" ");
+    quiz.attach(trace, model, state, registry);
     const at = Math.min(step, model.last);
     timeline.reset(model.last, { at, titleOf: (s) => stepTitle(model, s) });
     timeline.go(at);
@@ -143,13 +151,14 @@ export function mountGraphView(root, chrome) {
       fail(read.error);
       return;
     }
+    const quizNow = state.quiz && read.program !== state.program ? { hide: state.quiz.hide } : state.quiz;
     document.dispatchEvent(new CustomEvent("chainrule:ran"));
-    run({ ...read, step: 0 });
+    run({ ...read, quiz: quizNow, step: 0 });
   }
 
   function loadExample(ex) {
     const next = { program: ex.expression, inputs: ex.inputs || {}, output: ex.output || null,
-      upstream: ex.upstream ?? null, example: ex.id, step: 0 };
+      upstream: ex.upstream ?? null, example: ex.id, step: 0, quiz: state.quiz ? { hide: state.quiz.hide } : null };
     editor.load(next, ex);
     document.dispatchEvent(new CustomEvent("chainrule:ran"));
     run(next);
@@ -238,6 +247,13 @@ export function mountGraphView(root, chrome) {
     svg.addEventListener("click", () => { if (selected) { selected = null; view.select(null); } });
   }
 
+  /** Quiz mode on (a quiz or exercise) or off: evaluate again, with or without the answers. */
+  function setQuiz(quizState) {
+    const next = { ...state, quiz: quizState, step: 0 };
+    editor.load(next, examples.find((e) => e.id === next.example) || null);
+    run(next);
+  }
+
   /** A link (or a pasted hash) names a graph: load it unless it is the one shown. */
   function openHash() {
     if (!loaded) return false;  // start() opens the hash once the examples and ops are in
@@ -245,7 +261,8 @@ export function mountGraphView(root, chrome) {
     if (!linked) return false;
     const same = trace && linked.program === state.program &&
       JSON.stringify(linked.inputs) === JSON.stringify(state.inputs) &&
-      linked.output === state.output && JSON.stringify(linked.upstream) === JSON.stringify(state.upstream);
+      linked.output === state.output && JSON.stringify(linked.upstream) === JSON.stringify(state.upstream) &&
+      JSON.stringify(linked.quiz) === JSON.stringify(state.quiz);
     if (same) {
       timeline.go(linked.step);
       return true;
@@ -260,7 +277,10 @@ export function mountGraphView(root, chrome) {
     wireChrome();
     const [exampleDoc, ops] = await Promise.allSettled([getJSON("/api/examples"), getJSON("/api/ops")]);
     if (ops.status === "fulfilled" && Array.isArray(ops.value)) {
-      for (const op of ops.value) symbols[op.name] = op.symbol;
+      for (const op of ops.value) {
+        symbols[op.name] = op.symbol;
+        registry[op.name] = op;
+      }
     }
     examples = exampleDoc.status === "fulfilled" ? graphExamples(exampleDoc.value) : [];
     loaded = true;

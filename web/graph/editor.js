@@ -198,8 +198,9 @@ export function createEditor(root, { onRun, onExample }) {
     outputField.value = state.output || "";
     upstreamField.value = state.upstream == null ? "" : valueText(state.upstream);
     examplesMenu.value = example ? example.id : "";
-    note.textContent = example ? example.explanation || "" : "";
-    note.hidden = !example;
+    const showNote = example && !state.quiz;  // in quiz mode the note would give answers away
+    note.textContent = showNote ? example.explanation || "" : "";
+    note.hidden = !showNote;
     clearError();
     renderInputs();
   }

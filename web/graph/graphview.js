@@ -64,10 +64,40 @@ export function createGraphView(svg, { onSelect } = {}) {
     return { g, sum, node };
   }
 
+  /**
+   * A linked copy of an input drawn next to another reader: the same pill, marked as a
+   * copy (the original alone carries data-node-id); all copies light up together.
+   */
+  function drawCopy(entry, copy) {
+    const { node } = entry;
+    const g = el("g", { class: `node copy kind-${node.kind}`, transform: `translate(${copy.x},${copy.y})`,
+      "data-copy-of": node.id, "data-kind": node.kind }, nodeLayer);
+    el("title", {}, g).textContent = `${node.name || node.id} (a copy: the same value, drawn next to this reader)`;
+    const w = pillWidth(node);
+    const h = SIZES.pillHeight;
+    el("rect", { class: "pill", x: -w / 2, y: -h / 2, width: w, height: h, rx: h / 2 }, g);
+    el("text", { class: "pill-text" }, g).textContent = pillText(node);
+    g.addEventListener("click", (ev) => {
+      ev.stopPropagation();
+      if (onSelect) onSelect(node.id);
+    });
+    if (!entry.copies) {
+      entry.copies = [];
+      const all = () => [entry.g, ...entry.copies];
+      const linked = (on) => () => all().forEach((c) => c.classList.toggle("linked", on));
+      entry.g.addEventListener("pointerenter", linked(true));
+      entry.g.addEventListener("pointerleave", linked(false));
+      entry.linked = linked;
+    }
+    g.addEventListener("pointerenter", entry.linked(true));
+    g.addEventListener("pointerleave", entry.linked(false));
+    entry.copies.push(g);
+  }
+
   function drawEdge(edge, nodes, positions, id, fanOut, port) {
     const src = nodes.get(edge.from);
     const spread = (edge.parallel - (edge.parallelCount - 1) / 2) * SIZES.parallelGap;
-    const start = exitPoint(src, positions.get(edge.from), edge.parallelCount > 1 ? spread * 0.5 : 0);
+    const start = exitPoint(src, positions.get(edge.source || edge.from), edge.parallelCount > 1 ? spread * 0.5 : 0);
     const end = entryPoint(positions.get(edge.to), port.port, port.ports);
     const mids = edge.points.slice(1, -1).map((p) => ({ x: p.x, y: p.y + (edge.parallelCount > 1 ? spread : 0) }));
     const points = [start, ...mids, end];
@@ -111,12 +141,13 @@ export function createGraphView(svg, { onSelect } = {}) {
     for (const node of trace.nodes) {
       if (!model.hidden.has(node.id)) nodeEls.set(node.id, drawNode(node, layout.nodes.get(node.id)));
     }
+    for (const copy of layout.copies || []) drawCopy(nodeEls.get(copy.of), copy);
     const fanOut = new Map();
     for (const e of layout.edges) fanOut.set(e.from, (fanOut.get(e.from) || 0) + 1);
     const ports = assignPorts(layout.edges);
     const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut, ports.get(e)));
     const stub = drawStub(model.output, layout.nodes.get(model.output.id), layout.stub || SIZES.outputStub);
-    const integers = trace.nodes.every((n) => allIntegers(n.value) && (n.grad == null || allIntegers(n.grad)));
+    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     const edgesInto = new Map();
     for (const e of edges) {
       if (!edgesInto.has(e.to)) edgesInto.set(e.to, []);
@@ -151,11 +182,16 @@ export function createGraphView(svg, { onSelect } = {}) {
     const { g, sum, node } = entry;
     const hasValue = (model.valueStep.get(node.id) ?? Infinity) <= s;
     const hasGrad = node.grad != null && (model.gradStep.get(node.id) ?? Infinity) <= s;
-    const text = node.grad_parts && node.grad_parts.length > 1
+    // a large graph leaves the copy gate's sum to the explanation: no room beside the node
+    const text = !drawn.layout.large && node.grad_parts && node.grad_parts.length > 1
       ? sumText(partsAt(model, node, s), hasGrad ? node.grad : null) : null;
     const key = `${hasValue}|${hasGrad}|${text}`;
     if (entry.key === key) return;
     entry.key = key;
+    for (const c of entry.copies || []) {
+      c.classList.toggle("pending", !hasValue);
+      c.classList.toggle("has-grad", hasGrad);
+    }
     g.classList.toggle("pending", !hasValue);
     g.classList.toggle("has-grad", hasGrad);
     setData(g, "value", hasValue ? JSON.stringify(node.value) : null);
@@ -248,11 +284,23 @@ export function createGraphView(svg, { onSelect } = {}) {
     drawn.step = s;
   }
 
+  /** Draw step s again from scratch (a quiz answer has filled in a value or gradient). */
+  function refresh() {
+    if (!drawn) return;
+    for (const entry of drawn.nodeEls.values()) entry.key = null;
+    for (const e of drawn.edges) e.state = null;
+    show(drawn.step);
+  }
+
   function select(id) {
     if (!drawn) return;
-    if (selected && drawn.nodeEls.has(selected)) drawn.nodeEls.get(selected).g.classList.remove("selected");
+    const mark = (key, on) => {
+      const entry = key && drawn.nodeEls.get(key);
+      if (entry) for (const g of [entry.g, ...(entry.copies || [])]) g.classList.toggle("selected", on);
+    };
+    mark(selected, false);
     selected = id;
-    if (id && drawn.nodeEls.has(id)) drawn.nodeEls.get(id).g.classList.add("selected");
+    mark(id, true);
   }
 
   /** The drawing as a standalone SVG document (current step, no pan/zoom, no animation). */
@@ -283,7 +331,7 @@ export function createGraphView(svg, { onSelect } = {}) {
   }
 
   return {
-    render, show, select, exportSVG, viewport, labelWidth,
+    render, show, refresh, select, exportSVG, viewport, labelWidth,
     size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
     position: (id) => (drawn ? drawn.layout.nodes.get(id) || null : null),
     hasGraph: () => drawn !== null,

@@ -6,12 +6,13 @@
  *   p  program text            i  inputs: name -> number | nested list | generator dict
  *   o  output variable         u  upstream gradient
  *   s  timeline step (integer) x  id of the example the program came from
+ *   q  quiz mode: {hide: ["grad"] | ["grad", "value"], ask?: {grad, value}, rtol?, atol?}
  */
 import { jsonHash, readJsonHash } from "../lib/hash.js";
 
 /** Everything needed to rebuild the graph view. */
 export function emptyState() {
-  return { program: "", inputs: {}, output: null, upstream: null, step: 0, example: null };
+  return { program: "", inputs: {}, output: null, upstream: null, step: 0, example: null, quiz: null };
 }
 
 /** The hash (with its "#") for a state. */
@@ -20,6 +21,7 @@ export function encodeHash(state) {
   if (state.output) doc.o = state.output;
   if (state.upstream != null) doc.u = state.upstream;
   if (state.example) doc.x = state.example;
+  if (state.quiz) doc.q = state.quiz;
   return jsonHash(doc);
 }
 
@@ -34,6 +36,7 @@ export function decodeHash(hash) {
     upstream: doc.u ?? null,
     step: Number.isInteger(doc.s) && doc.s >= 0 ? doc.s : 0,
     example: typeof doc.x === "string" ? doc.x : null,
+    quiz: doc.q && typeof doc.q === "object" && Array.isArray(doc.q.hide) ? doc.q : null,
   };
 }
 
@@ -42,5 +45,6 @@ export function graphRequest(state, extra = {}) {
   const body = { expression: state.program, inputs: state.inputs, ...extra };
   if (state.output) body.output = state.output;
   if (state.upstream != null) body.upstream = state.upstream;
+  if (state.quiz) body.hide = state.quiz.hide;  // quiz mode: the answers stay on the server
   return body;
 }

@@ -43,6 +43,8 @@ svg { font-family: var(--font-sans); }
 .node.current-fwd .gate { fill: ${COLORS.highlightForward}; stroke: ${COLORS.forward}; stroke-width: 3.5; }
 .node.current-bwd .gate { fill: ${COLORS.highlightBackward}; stroke: ${COLORS.gradient}; stroke-width: 3.5; }
 .node.current-fwd .pill, .node.current-bwd .pill { stroke-width: 3; }
+.node.copy .pill { stroke-dasharray: 6 2; }
+.node.linked .pill { stroke: ${COLORS.selected}; stroke-width: 3; }
 .node.selected .gate, .node.selected .pill { stroke: ${COLORS.selected}; stroke-width: 3.5; }
 .travel rect, .travel circle { fill: ${COLORS.gradient}; }
 .travel.fwd rect, .travel.fwd circle { fill: ${COLORS.forward}; }
