@@ -55,6 +55,8 @@ def _call(name: str, args: list[str], params: dict) -> str:
 
 @register
 class Conv2d(Op):
+    formula = ("dL/dw = Σ dL/dout ⋆ x (each window), dL/dx = dL/dout convolved with w "
+               "turned 180°, dL/db = Σ dL/dout")
     name, symbol, inputs = "conv2d", "conv", ("x", "w", "b?")
     params = {"stride": 1, "pad": 0}
     doc = ("Convolution layer: K filters w (K, C, FH, FW) slide over x (N, C, H, W) or "
@@ -146,6 +148,7 @@ def argmax_positions(where: np.ndarray, geo: PoolGeometry) -> np.ndarray:
 
 @register
 class MaxPool2d(_Pool):
+    formula = "dL/dx = dL/dout at each window's first maximum, 0 elsewhere"
     name, symbol, pattern = "maxpool2d", "max pool", "router"
     doc = ("Max pooling: the largest value of each size x size window, each channel on its "
            "own; the gradient goes only to that largest input (the router).")
@@ -178,6 +181,7 @@ class MaxPool2d(_Pool):
 
 @register
 class AvgPool2d(_Pool):
+    formula = 'dL/dx = dL/dout/(FH·FW) to every input of the window'
     name, symbol = "avgpool2d", "avg pool"
     doc = ("Average pooling: the mean of each size x size window, each channel on its own; "
            "every input of a window gets an equal share of the gradient.")

@@ -12,7 +12,8 @@ import time
 import numpy as np
 
 from engine.errors import EngineError
-from engine.graph import Node
+from engine.explain import finish_groups, group_dict, worked
+from engine.graph import Node, assign_displays
 from engine.inputs import make_input
 from engine.parser import parse
 from engine.registry import Context
@@ -24,8 +25,13 @@ MAX_WARNINGS = 10
 
 
 def evaluate(expression: str, inputs: dict | None = None, *, output: str | None = None,
-             upstream=None, gradcheck: bool = False, limits: Limits | None = None) -> Trace:
+             upstream=None, gradcheck: bool = False, limits: Limits | None = None,
+             expand: bool = False) -> Trace:
     """Evaluate a program: every node's value and gradient, recorded step by step.
+
+    ``expand`` traces the built-in composites (sigmoid, softmax, cross_entropy, svm_loss,
+    linear) as their primitive gates, each call a group of kind "composite", instead of
+    one gate with its own local gradient; values and gradients are the same either way.
 
     Raises EngineError (kinds parse, name, shape, value, limit) for bad programs or inputs;
     non-finite results are kept and listed in the trace's warnings instead.
@@ -38,17 +44,20 @@ def evaluate(expression: str, inputs: dict | None = None, *, output: str | None 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        graph = parse(expression, inputs, limits)
+        graph = parse(expression, inputs, limits, expand)
         out = _output_node(graph, output)
         nodes = _needed(graph.nodes, out)
         graph.assign_ids(nodes)
+        assign_displays(nodes)
         warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
+        warnings += unused_statements(graph, out)
         # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
         with np.errstate(all="ignore"):
             run_forward(nodes, limits, deadline)
             seed = _upstream(out, upstream, warnings, limits)
             steps = run_backward(nodes, out, seed, deadline, limits)
             trace = Trace(nodes, out, graph, steps, seed, warnings)
+            trace.groups = finish_groups(graph.groups, nodes, out) if graph.groups else []
             trace.given_inputs = inputs
             trace.check_finite()
             if gradcheck:
@@ -93,6 +102,18 @@ def _needed(nodes: list[Node], out: Node) -> list[Node]:
     return kept
 
 
+def unused_statements(graph, out: Node) -> list[str]:
+    """"line 2: p is computed but the output L does not use it", once per line and name
+    whose every value (one per call or loop iteration) the output leaves unused."""
+    used: dict[tuple, bool] = {}
+    for line, name, node in graph.records:
+        key = (line, name)
+        used[key] = used.get(key, False) or node.users > 0 or node is out
+    return [f"line {line}: {name} is computed but the output {out.id} does not use it"
+            for (line, name), ok in used.items()
+            if not ok and name not in graph.static_used]
+
+
 def _too_slow(limits: Limits) -> EngineError:
     return EngineError(f"the computation ran past the time limit of {limits.max_seconds:g} s",
                        kind="limit")
@@ -129,7 +150,9 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
                 MemoryError) as exc:
             raise _op_error(node, exc) from None
         if type(value) is not np.float64 and type(value) is not np.ndarray:
-            value = np.asarray(value, dtype=np.float64)
+            value = np.asarray(value)
+            if value.dtype.kind not in "iu":     # labels and indices stay integers
+                value = value.astype(np.float64)
         node.value = value
         total += value.size
         if total > cap:
@@ -221,6 +244,7 @@ class Trace:
         self.upstream = seed
         self.warnings: list[str] = warnings
         self.gradcheck: dict | None = None
+        self.groups: list = []
         def kept(n: Node) -> bool:
             return n.users > 0 or n is out
         self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if kept(n)}
@@ -252,20 +276,26 @@ class Trace:
             return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
 
     def _step_dict(self, node: Node, g, downs) -> dict:
+        local = _local_gradients(node, downs)
         return {"node": node.id, "inputs": [i.id for i in node.inputs], "upstream": g,
-                "local": _local_gradients(node, downs), "downstream": list(downs)}
+                "local": local, "downstream": list(downs), "formula": node.op.formula,
+                "worked": worked(node, g, downs, local)}
 
     def node_dict(self, node: Node) -> dict:
-        pattern = node.op.pattern if node.op else ("adder" if node.users > 1 else None)
+        pattern = node.op.node_pattern(node.ctx) if node.op else \
+            ("adder" if node.users > 1 else None)
+        value = node.value
         d = {"id": node.id, "kind": node.kind, "op": node.op.name if node.op else None,
-             "label": node.label, "name": node.name, "inputs": [i.id for i in node.inputs],
-             "shape": list(np.shape(node.value)), "value": node.value,
-             "grad": node.grad if node.grad is not None else np.zeros_like(node.value),
+             "label": node.label, "name": node.name, "display": node.display,
+             "groups": [g.id for g in node.groups],
+             "dtype": "int" if value.dtype.kind in "iu" else "float",
+             "inputs": [i.id for i in node.inputs],
+             "shape": list(np.shape(value)), "value": value,
+             "grad": node.grad if node.grad is not None else np.zeros(np.shape(value)),
              "pattern": pattern, "users": node.users, "line": node.line, "col": node.col,
-             "data": node.op.describe(node.ctx, node.value) if node.op else None}
+             "data": node.op.describe(node.ctx, value) if node.op else None}
         if node.params:
-            d["params"] = {k: list(v) if isinstance(v, tuple) else v
-                           for k, v in node.params.items()}
+            d["params"] = node.op.params_data(node.params)
         if node.parts:
             d["grad_parts"] = [{"from": c.id, "value": v} for c, v in node.parts]
         return d
@@ -277,6 +307,7 @@ class Trace:
              "nodes": [self.node_dict(n) for n in self.nodes],
              "forward": [n.id for n in self.nodes],
              "backward": self.backward_steps,
+             "groups": [group_dict(g) for g in self.groups],
              "warnings": list(self.warnings)}
         if self.gradcheck is not None:
             d["gradcheck"] = self.gradcheck

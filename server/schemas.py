@@ -105,6 +105,10 @@ class GraphRequest(ProgramFields):
                             "centered finite differences.")
     code: bool = Field(False, description="Also return the program as flat numpy code "
                        "(forward and backward).")
+    expand: bool = Field(False, description="Trace the built-in composites (sigmoid, softmax, "
+                         "cross_entropy, svm_loss, linear) as their primitive gates, each call "
+                         "a group of kind composite, instead of one gate with its own local "
+                         "gradient; values and gradients are the same.")
     hide: list[Literal["grad", "value"]] = Field(
         default_factory=list, max_length=2,
         description='Quiz mode: leave these quantities out of the whole answer. "grad": every '
@@ -131,6 +135,31 @@ class GraphNode(_Response):
     pattern: str | None = Field(None, description="distributor | swap | router | adder | null")
     grad_parts: list[GradPart] | None = None
     data: Any = None
+    display: str | None = Field(None, description="Unique name for the page: the variable, "
+                                "the expression text (w0·x0) or a numbered symbol (+₂).")
+    groups: list[str] = Field(default_factory=list, description="Ids of the groups this node "
+                              "belongs to, outermost first.")
+    dtype: Literal["int", "float"] = Field("float", description="int for labels, indices and "
+                                           "arange; their values are whole numbers.")
+
+
+class GroupLocal(_Response):
+    formula: str
+    text: str | None = Field(None, description="The formula filled in with numbers.")
+    value: Any = Field(None, description="d output / d input when the group has one input "
+                       "and one output of one element each, else null.")
+
+
+class GraphGroup(_Response):
+    id: str
+    name: str = Field(description="The function's name, the composite op, or the loop.")
+    kind: Literal["function", "composite", "loop"]
+    parent: str | None = None
+    iteration: int | None = Field(None, description="t of one loop iteration, else null.")
+    inputs: list[str | int] = Field(default_factory=list, description="Nodes feeding the "
+                                    "group from outside.")
+    output: str | int | None = None
+    local: GroupLocal | None = None
 
 
 class BackwardStep(_Response):
@@ -141,6 +170,11 @@ class BackwardStep(_Response):
                                     "or a small Jacobian) or null.")
     downstream: list[Any] = Field(default_factory=list,
                                   description="Per input: upstream x local, or null.")
+    formula: str | None = Field(None, description="The op's local gradient, from the registry: "
+                                "d/dx exp(x) = exp(x).")
+    worked: list[str | None] | None = Field(None, description="Per input: this step's numbers, "
+                                            "entry by entry up to 8 entries ([4, -1] ⊙ [1, 0] "
+                                            "= [4, 0]), by shape beyond; null: no gradient.")
 
 
 class Gradcheck(_Response):
@@ -168,6 +202,8 @@ class GraphResponse(_Response):
     backward: list[BackwardStep]
     gradcheck: Gradcheck | None = None
     code: Code | None = None
+    groups: list[GraphGroup] = Field(default_factory=list, description="Function calls, "
+                                     "loops and their iterations, expanded composites.")
     warnings: list[str] = Field(default_factory=list)
     hidden: list[str] | None = Field(None, description="What quiz mode left out (the "
                                      "request's hide; values imply gradients).")
@@ -451,12 +487,14 @@ class Example(_Response):
 class OpInfo(_Response):
     name: str
     symbol: str
-    arity: int | list[int]
+    arity: int | list[int | None] = Field(description="n, or [least, most]; most null: any "
+                                          "number (concat's list)")
     inputs: list[str]
     optional: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     pattern: str | None = None
     doc: str = ""
+    formula: str = Field("", description="The local gradient: d/dx exp(x) = exp(x).")
 
 
 class Health(_Response):

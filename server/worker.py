@@ -97,7 +97,8 @@ def evaluate(body, limits: engine.Limits):
     return engine.evaluate(body.expression, body.inputs, output=body.output,
                            upstream=body.upstream,
                            gradcheck=bool(getattr(body, "gradcheck", False))
-                           and not getattr(body, "hide", None), limits=limits)
+                           and not getattr(body, "hide", None), limits=limits,
+                           expand=bool(getattr(body, "expand", False)))
 
 
 def graph(body, settings: Settings) -> bytes:

@@ -6,7 +6,7 @@
  * "display" field; this module only arranges and formats them.
  */
 import { el } from "../lib/dom.js";
-import { allIntegers, fmt, fmtAll, fmtProduct, isScalar, shapeText, shortValue, sumText } from "../lib/format.js";
+import { allIntegers, fmt, fmtAll, fmtProducts, isScalar, shapeText, shortValue, sumText } from "../lib/format.js";
 import { partsAt, stepTitle } from "./steps.js";
 
 const PATTERN_NAMES = {
@@ -76,8 +76,8 @@ function upstreamLine(model, node, entry, s) {
   return { text: `upstream ${name} = ${valueText(entry.upstream, node.shape)}` };
 }
 
-/** The lines for one input: its downstream gradient as upstream × local, and the API's formula. */
-function inputLines(model, node, entry, slot) {
+/** The lines for one input: its downstream gradient, worked out by the API or as upstream × local. */
+function inputLines(model, node, entry, slot, products) {
   const inNode = model.nodes.get(entry.inputs[slot]);
   const target = `dL/d${refName(inNode)}`;
   const u = entry.upstream;
@@ -88,8 +88,8 @@ function inputLines(model, node, entry, slot) {
   const worked = perInput(entry.worked, slot);
   const formula = perInput(entry.formula, slot);
   if (worked) lines.push({ text: `${target} = ${worked}`, cls: "ex-down" });
-  else if (isScalar(u) && isScalar(l) && isScalar(d)) {
-    const [U, L, D] = fmtProduct(u, l, d);
+  else if (products.has(slot)) {
+    const [U, L, D] = products.get(slot);
     lines.push({ text: `${target} = upstream × local = ${U} × ${L} = ${D}`, cls: "ex-down" });
   } else {
     const jac = jacobianText(l, JACOBIAN_WORDS_MAX);
@@ -134,8 +134,14 @@ export function explainStep(model, s) {
       { text: "Now the gradient flows back, gate by gate, in reverse order.", cls: "ex-formula" }] };
   }
   const entry = step.entry;
-  const lines = [upstreamLine(model, node, entry, s)];
-  entry.inputs.forEach((id, slot) => { if (!model.hidden.has(id)) lines.push(...inputLines(model, node, entry, slot)); });
+  // With the API's worked-out products the upstream is their first factor, in their format;
+  // a line of its own would print the same number in a second precision.
+  const lines = entry.worked ? [] : [upstreamLine(model, node, entry, s)];
+  // every scalar product of the step in one format
+  const slots = entry.inputs.map((_, slot) => slot).filter((slot) => [entry.upstream, entry.local?.[slot], entry.downstream?.[slot]].every(isScalar));
+  const texts = fmtProducts(slots.map((slot) => [entry.upstream, entry.local[slot], entry.downstream[slot]]));
+  const products = new Map(slots.map((slot, n) => [slot, texts[n]]));
+  entry.inputs.forEach((id, slot) => { if (!model.hidden.has(id)) lines.push(...inputLines(model, node, entry, slot, products)); });
   const stepFormula = typeof entry.formula === "string" ? entry.formula : null;
   const stepWorked = typeof entry.worked === "string" ? entry.worked : null;
   if (stepWorked) lines.push({ text: stepWorked, cls: "ex-down" });

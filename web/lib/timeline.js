@@ -170,11 +170,11 @@ export function createTimeline(host, { prefix = "", label = "steps", labelId = n
 
   /** A new sequence of `n` steps, paused at `at`; `titleOf(step, n)` words the label. */
   function reset(n, { at = 0, titleOf = null } = {}) {
-    pause();
+    // the new length and place first: the label must never ask for a step the new sequence lacks
     total = n;
     if (titleOf) title = titleOf;
     position = Math.max(0, Math.min(total, at));
-    refresh();
+    pause();
   }
 
   function setEnabled(on) {
