@@ -25,6 +25,9 @@ import { createQuiz } from "./quiz.js";
 
 const PRESENTER_FIT = 2.6;
 const NORMAL_FIT = 1.6;
+// In presenter mode the drawing is shown at least twice its size, so its 14 px labels
+// reach a projector at 28 px; a graph too wide for that is followed gate by gate.
+const PRESENTER_MIN_SCALE = 2;
 
 function setPageState(value) {
   document.body.dataset.state = value;
@@ -134,6 +137,7 @@ export function mountGraphView(root, chrome) {
     view.render(trace, layout, model);
     panzoom.minimap.draw(view.size(), view.overview());
     panzoom.initial(view.size());
+    if (presenter.active()) fitView();
     selected = null;
     inspector.empty();
     refreshOpenTab();
@@ -205,7 +209,17 @@ export function mountGraphView(root, chrome) {
 
   function onPresenter(on) {
     panzoom.setMaxFitScale(on ? PRESENTER_FIT : NORMAL_FIT);
-    requestAnimationFrame(() => panzoom.fit(view.size()));
+    requestAnimationFrame(() => fitView());
+  }
+
+  /** Fit the graph to its box; in presenter mode never below PRESENTER_MIN_SCALE. */
+  function fitView() {
+    panzoom.fit(view.size());
+    if (!presenter.active() || !model || panzoom.scale() >= PRESENTER_MIN_SCALE) return;
+    panzoom.zoomBy(PRESENTER_MIN_SCALE / panzoom.scale());
+    const step = model.steps[timeline.step()];
+    const at = view.position(step && step.node ? step.node : model.output.id);
+    if (at) panzoom.follow(at.x, at.y);
   }
 
   function onKey(ev) {
@@ -214,7 +228,7 @@ export function mountGraphView(root, chrome) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(ev.target.tagName)) return;
     const keys = {
       p: () => presenter.toggle(), P: () => presenter.toggle(), Escape: () => presenter.leave(),
-      f: () => panzoom.fit(view.size()), "+": () => panzoom.zoomBy(1.25), "=": () => panzoom.zoomBy(1.25),
+      f: () => fitView(), "+": () => panzoom.zoomBy(1.25), "=": () => panzoom.zoomBy(1.25),
       "-": () => panzoom.zoomBy(0.8),
     };
     if (keys[ev.key]) {
@@ -228,7 +242,7 @@ export function mountGraphView(root, chrome) {
     q("side-collapse").addEventListener("click", () => setSideOpen(false));
     q("zoom-in").addEventListener("click", () => panzoom.zoomBy(1.25));
     q("zoom-out").addEventListener("click", () => panzoom.zoomBy(0.8));
-    q("zoom-fit").addEventListener("click", () => panzoom.fit(view.size()));
+    q("zoom-fit").addEventListener("click", () => fitView());
     q("copy-link").addEventListener("click", () => {
       flushHash();
       copyLink(q("share-box"), q("share-link"), q("share-status"));
@@ -243,7 +257,7 @@ export function mountGraphView(root, chrome) {
     exportMenu.addEventListener("click", (ev) => { if (ev.target.closest("button")) exportMenu.open = false; });
     document.addEventListener("pointerdown", (ev) => { if (!exportMenu.contains(ev.target)) exportMenu.open = false; });
     document.addEventListener("keydown", onKey);
-    window.addEventListener("resize", () => panzoom.fit(view.size()));
+    window.addEventListener("resize", () => fitView());
     // Plotly heatmaps in the inspector do not read CSS: draw them again in the new colours.
     window.addEventListener("themechange", () => { if (model && selected) inspector.show(model, selected, timeline.step(), { force: true }); });
     svg.addEventListener("click", () => { if (selected) { selected = null; view.select(null); } });
@@ -296,5 +310,5 @@ export function mountGraphView(root, chrome) {
   }
 
   start();
-  return { openHash, fit: () => panzoom.fit(view.size()) };
+  return { openHash, fit: fitView };
 }

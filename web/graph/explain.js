@@ -72,7 +72,7 @@ const JACOBIAN_WORDS_MAX = 9;  // entries a Jacobian may have to be written out 
 function upstreamLine(model, node, entry, s) {
   const sum = sumText(partsAt(model, node, s), entry.upstream);
   const name = `dL/d${refName(node)}`;
-  if (sum) return { text: `upstream ${name} = ${sum}  (copy gate: contributions add)` };
+  if (sum) return { text: `upstream ${name} = ${sum}  (copy gate: contributions add)`, copy: true };
   return { text: `upstream ${name} = ${valueText(entry.upstream, node.shape)}` };
 }
 
@@ -136,7 +136,8 @@ export function explainStep(model, s) {
   const entry = step.entry;
   // With the API's worked-out products the upstream is their first factor, in their format;
   // a line of its own would print the same number in a second precision.
-  const lines = entry.worked ? [] : [upstreamLine(model, node, entry, s)];
+  const upstream = upstreamLine(model, node, entry, s);
+  const lines = entry.worked && !upstream.copy ? [] : [upstream];
   // every scalar product of the step in one format
   const slots = entry.inputs.map((_, slot) => slot).filter((slot) => [entry.upstream, entry.local?.[slot], entry.downstream?.[slot]].every(isScalar));
   const texts = fmtProducts(slots.map((slot) => [entry.upstream, entry.local[slot], entry.downstream[slot]]));

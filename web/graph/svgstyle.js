@@ -54,7 +54,7 @@ svg.far .edge, svg.far .gate, svg.far .pill { vector-effect: non-scaling-stroke;
 svg.far .node.pending .gate { stroke: ${COLORS.muted}; stroke-dasharray: none; }
 svg.far .edge.active-fwd, svg.far .edge.active-bwd, svg.far .node.current-fwd .gate,
 svg.far .node.current-bwd .gate { stroke-width: 3px; }
-svg.tiny-10 .symbol.longest { display: none; }
+svg.tiny-11 .symbol.longest { display: none; }
 svg.tiny-12 .symbol.longer, svg.tiny-12 .node .shape, svg.tiny-12 .travel { display: none; }
 svg.tiny-14 .symbol.long, svg.tiny-14 .label, svg.tiny-14 .sum { display: none; }
 svg.tiny-15 .pill-text, svg.tiny-15 .node .name { display: none; }
