@@ -14,8 +14,8 @@ from tests.e2e.conv_pages import get_json
 from tests.e2e.layout_checks import CHECKS_JS
 
 READY = "document.body && document.body.dataset.state === 'ready'"
-PRESENTER_BIG = (".explanation, svg.graph .val, svg.graph .grad, svg.graph .symbol, svg.graph .name, "
-                 "svg.graph .pill-text, svg.graph .sum, .tl-label")
+PRESENTER_BIG = (".explanation, svg.graph .val, svg.graph .grad, svg.graph .symbol, "
+                 "svg.graph .name, svg.graph .pill-text, svg.graph .sum, .tl-label")
 SCREENS = [("laptop", 1400, 900), ("phone", 390, 844), ("projector", 1920, 1080)]
 
 

@@ -13,6 +13,9 @@ def backward_step(server_url: str, example_id: str, node_name: str) -> tuple[dic
     """The API's own trace of a lecture example and its backward step at the named gate."""
     example = next(e for e in get_json(server_url + "/api/examples") if e["id"] == example_id)
     body = {"expression": example["expression"], "inputs": example.get("inputs", {})}
+    for key in ("output", "upstream"):
+        if example.get(key) is not None:
+            body[key] = example[key]
     trace = post_json(server_url + "/api/graph", body)
     node = next(n for n in trace["nodes"] if n["name"] == node_name)
     return trace, next(b for b in trace["backward"] if b["node"] == node["id"])
