@@ -1,4 +1,3 @@
-// What a reader sees, measured in one page.evaluate: see layout_checks.py.
 ({minPx, bigPx, bigSelector}) => {
   const vw = innerWidth, vh = innerHeight;
   const problems = [];
