@@ -21,6 +21,7 @@ from engine.layers import (
     receptive_fields,
     shape_text,
 )
+from engine.limits import check_conv_buffers
 from engine.registry import Context, shape_error, value_error
 from engine.settings import DEFAULT_LIMITS, Limits
 
@@ -122,6 +123,7 @@ def _conv_stage(x: np.ndarray, filters, size, stride, pad, weights, bias, seed,
     padded = c * geo.padded_hw[0] * geo.padded_hw[1]
     _check_total(2 * (x.size + padded) + 2 * w.size
                  + 4 * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
+    check_conv_buffers(1, c, geo.size, geo.out_hw, limits)
     ph, pw = geo.pad
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
     ctx = Context()
@@ -176,7 +178,8 @@ def _no_conv_stage(x: np.ndarray) -> dict:
             "receptive_fields": None, "arithmetic": None, "terms": None}
 
 
-def _pool_stage(act: np.ndarray, size, stride) -> tuple[dict, Context]:
+def _pool_stage(act: np.ndarray, size, stride, limits: Limits) -> tuple[dict, Context]:
+    MaxPool2d.precheck([act], {"size": size, "stride": stride}, limits)
     ctx = Context()
     out = MaxPool2d.forward(ctx, act, size=size, stride=stride)
     geo = ctx.geo
@@ -259,7 +262,7 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
     final, pool_ctx, result["pool"] = act, None, None
     if pool_args is not None:
         try:
-            result["pool"], pool_ctx = _pool_stage(act, *pool_args)
+            result["pool"], pool_ctx = _pool_stage(act, *pool_args, limits)
         except EngineError as err:
             if err.kind == "shape" and "formula" in err.extra:
                 raise _explain_misfit(err, "pool", act.shape[1:], pool_args[0], pool_args[1],

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-6
@@ -75,8 +75,34 @@ def schema_examples(named: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [e["value"] for e in named.values()]})
 
 
+def _tensor(value):
+    """A request's tensor: a number (not a boolean), a list, or a generator object. What is
+    inside a list is the engine's to read (it names the bad entry)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, dict)):
+        raise ValueError("expected a number, a nested list of numbers or a generator object")
+    return value
+
+
+GENERATOR_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"shape": {"anyOf": [{"type": "integer", "minimum": 0},
+                                       {"type": "array", "maxItems": 8,
+                                        "items": {"type": "integer", "minimum": 0}}]},
+                   "init": {"enum": ["randn", "uniform", "zeros", "ones", "arange"]},
+                   "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+                   "scale": {"type": "number"}}}
+# The JSON schema says what the server reads; a list's entries are checked by the engine,
+# which names the entry at fault (`input 'x': ...`).
+Tensor = Annotated[Any, AfterValidator(_tensor), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "array"}, GENERATOR_SCHEMA],
+     "description": TENSOR_DOC})]
+
+
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: no unknown keys, and no coercion ("yes" is not a boolean, "1" not a
+    number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Response(BaseModel):
@@ -89,12 +115,12 @@ class ProgramFields(_Request):
     expression: str = Field(description="Program text: `name = expr` statements, one per line "
                             "or separated by `;`; `x = -2` declares an input; the last "
                             "statement is the output.")
-    inputs: dict[str, Any] = Field(default_factory=dict,
-                                   description=f"Input name -> value: {TENSOR_DOC}.")
+    inputs: dict[str, Tensor] = Field(default_factory=dict,
+                                      description=f"Input name -> value: {TENSOR_DOC}.")
     output: str | None = Field(None, description="The variable to differentiate (default: the "
                                "last statement).")
-    upstream: Any = Field(None, description="Gradient arriving at the output (default 1 / ones); "
-                          "shaped like the output.")
+    upstream: Tensor | None = Field(None, description="Gradient arriving at the output "
+                                   "(default 1 / ones); shaped like the output.")
 
 
 class GraphRequest(ProgramFields):
@@ -227,8 +253,10 @@ class GradingFields(ProgramFields):
     atol: float = Field(DEFAULT_ATOL, ge=0, le=1e6, description=f"Absolute tolerance. "
                         f"{TOLERANCE_DOC}")
     reveal: bool = Field(False, description="Include the expected value in each verdict.")
-    require: Required | None = Field(None, description="Answers every submission must give; a "
-                                     "missing one counts as wrong.")
+    require: Required | None = Field(None, description="The answers asked for: the score is "
+                                     "the fraction of them answered right (a missing one is "
+                                     "wrong); other answers are judged and reported with "
+                                     "scored = false, but do not count.")
 
 
 class GradeRequest(GradingFields):
@@ -247,15 +275,21 @@ class BatchGradeRequest(GradingFields):
     """Body of POST /api/grade/batch (and of the file `chainrule grade` reads)."""
 
     model_config = schema_examples(BATCH_EXAMPLES)
-    submissions: list[Submission]
+    submissions: list[Any] = Field(description="Submissions, each {\"id\": string or integer, "
+                                   "\"answers\": {\"grad\": {...}, \"value\": {...}}} (see "
+                                   "Submission). Each is checked on its own: a malformed one "
+                                   "gets an error entry in the results, the others are graded.")
 
     @model_validator(mode="after")
     def _unique_ids(self):
         seen = set()
         for s in self.submissions:
-            if str(s.id) in seen:
-                raise ValueError(f"duplicate submission id {str(s.id)!r}: ids must be unique")
-            seen.add(str(s.id))
+            sid = s.get("id") if isinstance(s, dict) else None
+            if type(sid) not in (str, int):
+                continue
+            if str(sid) in seen:
+                raise ValueError(f"duplicate submission id {str(sid)!r}: ids must be unique")
+            seen.add(str(sid))
         return self
 
 
@@ -264,6 +298,8 @@ class Verdict(_Response):
     given: Any = Field(None, description="The submitted value as read.")
     expected: Any = Field(None, description="The right answer (only when reveal is true).")
     message: str
+    scored: bool | None = Field(None, description="With require: whether this answer counts "
+                                "toward the score (false for an answer not asked for).")
 
 
 class Verdicts(_Response):
@@ -272,7 +308,8 @@ class Verdicts(_Response):
 
 
 class GradeResponse(_Response):
-    """One submission's grade: score = correct / total."""
+    """One submission's grade: score = correct / total (total: the required answers when
+    require is given, else every answer given)."""
 
     score: float
     correct: int
@@ -280,12 +317,22 @@ class GradeResponse(_Response):
     results: Verdicts
 
 
+class SubmissionError(_Response):
+    """A malformed submission of a batch: what is wrong with it, FastAPI-shaped."""
+
+    detail: list[ErrorItem]
+
+
 class BatchGradeResponse(_Response):
     """Grades keyed by submission id, in the order submitted."""
 
     count: int
-    mean_score: float
-    results: dict[str, GradeResponse]
+    graded: int | None = Field(None, description="Submissions graded (count minus the "
+                               "malformed ones).")
+    mean_score: float = Field(description="Mean score of the graded submissions.")
+    results: dict[str, GradeResponse | SubmissionError] = Field(
+        description="Submission id (or #position when it has none) -> its grade, or an "
+        "error entry for a malformed submission.")
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -298,22 +345,23 @@ class ConvRequest(_Request):
     """Body of POST /api/conv: one conv layer (and optional ReLU / max pool) worked out."""
 
     model_config = schema_examples(CONV_EXAMPLES)
-    input: Any = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
+    input: Tensor = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
     filters: int = Field(1, ge=1, description="K, the number of filters.")
     size: int | list[int] = Field(3, description="F (int or [FH, FW]).")
     stride: int | list[int] = Field(1, description="S (int or [SH, SW]).")
     pad: int | list[int] = Field(0, description="P, zero padding (int or [PH, PW]).")
-    weights: Any = Field(None, description="(K, C, FH, FW); random (from seed) when omitted.")
-    bias: Any = Field(None, description="(K,); random (from seed) when omitted.")
+    weights: Tensor | None = Field(None, description="(K, C, FH, FW); random (from seed) when "
+                                   "omitted.")
+    bias: Tensor | None = Field(None, description="(K,); random (from seed) when omitted.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for random weights and bias.")
     relu: bool = Field(False, description="Apply ReLU after the convolution.")
     pool: PoolSpec | None = Field(None, description="Max pool after conv / ReLU.")
     conv: bool = Field(True, description="False: no conv layer, the pool acts on the input.")
-    upstream: Any = Field("ones", description='"ones", "random", or a nested list shaped like '
-                          "the final output.")
+    upstream: Literal["ones", "random"] | list[Any] = Field(
+        "ones", description='"ones", "random", or a nested list shaped like the final output.')
 
 
-def _tensor(ndim: int, entry: dict | None = None):
+def _nested(ndim: int, entry: dict | None = None):
     """A nested list of `ndim` levels. The OpenAPI schema spells out every level; at run
     time only the outer list is checked: validating a million numbers one by one would
     cost seconds for an answer the engine has just built."""
@@ -325,9 +373,9 @@ def _tensor(ndim: int, entry: dict | None = None):
 
 
 Number = float | str  # a float, or "nan" / "inf" / "-inf"
-Map = _tensor(2)                  # (H, W)
-Volume = _tensor(3)               # (C, H, W) or (K, H, W)
-Filters = _tensor(4)              # (K, C, FH, FW)
+Map = _nested(2)                  # (H, W)
+Volume = _nested(3)               # (C, H, W) or (K, H, W)
+Filters = _nested(4)              # (K, C, FH, FW)
 
 
 class SizeFormula(_Response):
@@ -365,11 +413,11 @@ class PoolArithmetic(_Response):
 class ConvTerms(_Response):
     """Each window's arithmetic, so the page writes out sums without doing them."""
 
-    channel_sums: _tensor(4) | None = Field(
+    channel_sums: _nested(4) | None = Field(
         None, description="(K, H2, W2, C): the sum of w * x over each channel of each window; "
         "null beyond 100,000 numbers.")
     dot: Volume = Field(description="(K, H2, W2): the sum of all products, before the bias.")
-    products: _tensor(6) | None = Field(
+    products: _nested(6) | None = Field(
         None, description="(K, H2, W2, C, FH, FW): every product w * x; null for layers with "
         "more than 4096 of them.")
 
@@ -382,9 +430,9 @@ class PoolStage(_Response):
     formula: SizeFormula
     arithmetic: PoolArithmetic
     output: Volume
-    argmax: _tensor(4, {"type": "integer"}) = Field(
+    argmax: _nested(4, {"type": "integer"}) = Field(
         description="(K, H3, W3, 2): [row, col] of each window's winner in the map pooled.")
-    windows: _tensor(3, {"type": "integer"}) = Field(
+    windows: _nested(3, {"type": "integer"}) = Field(
         description="(H3, W3, 2): top-left of each window.")
     grad_input: Volume | None = Field(None, description="dL/d(the map pooled): routed to the "
                                       "arg-max cells.")
@@ -453,11 +501,11 @@ class ConvResponse(_Response):
     params: ConvParams
     padded_input: Volume
     weights: Filters = Field(description="(K, C, FH, FW); [] without a conv layer.")
-    bias: _tensor(1)
+    bias: _nested(1)
     output: Volume
     terms: ConvTerms | None = None
     relu: Volume | None = None
-    receptive_fields: _tensor(3, {"type": "integer"}) | None = Field(
+    receptive_fields: _nested(3, {"type": "integer"}) | None = Field(
         None, description="(H2, W2, 2): top-left [row, col] of each window, padded coordinates.")
     pool: PoolStage | None = None
     stages: list[ConvStage] = Field(default_factory=list)
@@ -468,7 +516,7 @@ class ConvResponse(_Response):
     grad_input: Volume
     grad_padded_input: Volume
     grad_weights: Filters
-    grad_bias: _tensor(1)
+    grad_bias: _nested(1)
 
 
 class Example(_Response):
