@@ -185,7 +185,7 @@ export function mountGraphView(root, chrome) {
     for (const tab of tabs) {
       const on = tab.dataset.panel === name;
       tab.classList.toggle("active", on);
-      tab.setAttribute("aria-selected", String(on));
+      tab.setAttribute("aria-pressed", String(on));
       root.querySelector(`[data-panel-body="${tab.dataset.panel}"]`).hidden = !on;
     }
     refreshOpenTab();
