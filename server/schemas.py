@@ -75,11 +75,51 @@ def schema_examples(named: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [e["value"] for e in named.values()]})
 
 
+def _whole(value, low: int, high: int | None = None) -> bool:
+    """A whole number in [low, high]; JSON Schema's integers include 3.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return (isinstance(value, int) and not isinstance(value, bool) and value >= low
+            and (high is None or value <= high))
+
+
+def _as_int(value):
+    return int(value) if isinstance(value, float) else value
+
+
+def _generator_problem(spec: dict) -> str | None:
+    """What is wrong with a generator object, as GENERATOR_SCHEMA says (None: nothing)."""
+    unknown = sorted(set(spec) - set(GENERATOR_SCHEMA["properties"]))
+    if unknown:
+        return f"unknown generator keys {unknown}; use shape, init, seed, scale"
+    shape = spec.get("shape", [])
+    if not (_whole(shape, 0) or (isinstance(shape, list) and len(shape) <= 8
+                                 and all(_whole(n, 0) for n in shape))):
+        return "shape must be a whole number or a list of at most 8 of them, none negative"
+    if spec.get("init", "randn") not in GENERATOR_SCHEMA["properties"]["init"]["enum"]:
+        return "init must be one of randn, uniform, zeros, ones, arange"
+    if not _whole(spec.get("seed", 0), 0, 2**32 - 1):
+        return "seed must be a whole number from 0 to 2**32 - 1"
+    scale = spec.get("scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)):
+        return "scale must be a number"
+    return None
+
+
 def _tensor(value):
     """A request's tensor: a number (not a boolean), a list, or a generator object. What is
     inside a list is the engine's to read (it names the bad entry)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, list, dict)):
         raise ValueError("expected a number, a nested list of numbers or a generator object")
+    if isinstance(value, dict):
+        problem = _generator_problem(value)
+        if problem:
+            raise ValueError(problem)
+        value = dict(value)
+        for key in ("shape", "seed"):
+            if key in value:
+                v = value[key]
+                value[key] = [_as_int(n) for n in v] if isinstance(v, list) else _as_int(v)
     return value
 
 
