@@ -105,11 +105,12 @@ async def run_in_thread(settings: Settings, fn, *args, **kwargs):
 # -- the request path ----------------------------------------------------------------------
 
 async def client_gone(request: Request) -> None:
-    """Returns when the client disconnects (the body has been read by then)."""
-    while True:
-        message = await request.receive()
-        if message["type"] == "http.disconnect":
-            return
+    """Returns when the client disconnects (the body has been read by then). A server that
+    answers receive() with something else once the body is read cannot tell: wait forever."""
+    message = await request.receive()
+    if message["type"] == "http.disconnect":
+        return
+    await asyncio.Event().wait()
 
 
 async def compute(request: Request, settings: Settings, task: str, body) -> bytes:
