@@ -115,6 +115,7 @@ class WorkerPool:
         self.closed = False
         self._spawning: set[asyncio.Task] = set()
         self.kills = 0
+        self.loop = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -123,6 +124,7 @@ class WorkerPool:
         if self.started:
             return
         self.started = True
+        self.loop = asyncio.get_running_loop()
         _live_pools.add(self)
         spawns = [self._spawn(lane) for lane, n in self.targets.items() for _ in range(n)]
         await asyncio.gather(*spawns)
@@ -201,6 +203,13 @@ class WorkerPool:
         self._respawn(w.lane)
 
     async def _acquire(self, light: bool) -> Worker:
+        loop = asyncio.get_running_loop()
+        if self.started and self.loop is not loop:
+            # A pool belongs to the event loop that started it (its timers and pipe readers
+            # live there); a test client that runs each call on a loop of its own gets a
+            # fresh pool on each.
+            self.close()
+            self.__init__(self.settings)
         if not self.started:
             await self.start()
         lanes = ("fast", "main") if light else ("main",)
