@@ -83,6 +83,14 @@ def _whole(value, low: int, high: int | None = None) -> bool:
             and (high is None or value <= high))
 
 
+def _whole_to_int(value):
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, list) and value and all(isinstance(v, (int, float)) for v in value):
+        return [_whole_to_int(v) for v in value]
+    return value
+
+
 def _as_int(value):
     return int(value) if isinstance(value, float) else value
 
@@ -143,6 +151,15 @@ class _Request(BaseModel):
     number)."""
 
     model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_integers(cls, data):
+        """JSON Schema's integers include 2.0: whole floats become ints (a float field
+        takes ints, so nothing else changes)."""
+        if isinstance(data, dict):
+            return {k: _whole_to_int(v) for k, v in data.items()}
+        return data
 
 
 class _Response(BaseModel):
