@@ -1,8 +1,8 @@
 """Training runs of the network view, each in a worker process of its own, bounded.
 
 A run is `python -m server.train_worker` (see that module for the JSON-lines protocol),
-started with a memory cap (RLIMIT_AS), a CPU-time cap (RLIMIT_CPU), one BLAS thread and a
-lower priority than the server, and killed at its deadline. The server holds at most
+started with a memory cap (RLIMIT_AS), a CPU-time cap (RLIMIT_CPU) and one BLAS thread,
+and killed at its deadline. The server holds at most
 `net_max_runs` runs; each streams its progress to one page over Server-Sent Events, and
 stops when the page stops it, when that page goes away, or when no page connects. Nothing
 here survives a restart, and nothing needs to: the page starts a new run in one click.
@@ -33,13 +33,12 @@ REPLY_SECONDS = 10.0       # time allowed for one command's reply
 
 
 def _limits(memory_bytes: int, cpu_seconds: int):
-    """preexec_fn of a worker: its memory and CPU caps, and a lower priority."""
+    """preexec_fn of a worker: its memory and CPU caps."""
     def apply() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-        os.nice(5)
     return apply
 
 
