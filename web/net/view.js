@@ -69,6 +69,7 @@ export function mountNetView(root) {
   let network = null;
   let lastInspect = 0;
   let inspecting = false;
+  let inspectAgain = false;
 
   const column = createLayerColumn(p.column, { onChange: (layers, newPlan) => {
     network = layers;
@@ -183,9 +184,12 @@ export function mountNetView(root) {
     await inspect();
   }
 
+  /** Look inside the network for the chosen image; a request made while one is on its
+   * way runs once that one is back (with the image chosen by then). */
   async function inspect() {
+    if (inspecting) { inspectAgain = true; return; }
     const chosen = picker.selected();
-    if (!run || !chosen || inspecting) return;
+    if (!run || !chosen) return;
     inspecting = true;
     lastInspect = Date.now();
     try {
@@ -197,6 +201,7 @@ export function mountNetView(root) {
     } finally {
       inspecting = false;
     }
+    if (inspectAgain) { inspectAgain = false; await inspect(); }
   }
 
   async function openConv(layer) {
