@@ -15,7 +15,7 @@ import { gridCanvas, extent } from "./grid.js";
 import { createLayerColumn } from "./layers.js";
 import { renderMaps } from "./maps.js";
 
-const INSPECT_EVERY_MS = 1200;
+const INSPECT_EVERY_MS = 2000;
 const DEFAULT_LR = { sgd: 0.05, adam: 0.01 };
 
 function buildLayout(root) {
