@@ -5,7 +5,7 @@
     >>> float(t.value), {k: float(v) for k, v in t.gradients.items()}
     (-12.0, {'x': -4.0, 'y': -4.0, 'z': 3.0})
 """
-from engine import layers, ops  # noqa: F401  (register the gates)
+from engine import indexing, layers, ops  # noqa: F401  (register the gates)
 from engine.conv_explain import conv_explain
 from engine.errors import EngineError
 from engine.examples import EXAMPLES, EXAMPLES_BY_ID

@@ -11,7 +11,8 @@ import numpy as np
 from engine.graph import Node
 
 RESERVED = {"np", "unbroadcast", "matmul_backward", "softmax", "cross_entropy",
-            "cross_entropy_backward", "svm_loss", "svm_loss_backward", "expand_reduced"}
+            "cross_entropy_backward", "svm_loss", "svm_loss_backward", "expand_reduced",
+            "amax_backward", "amin_backward", "scatter_add", "pick", "pick_backward"}
 MAX_INLINE = 400    # largest input written out number by number
 
 UNBROADCAST = '''def unbroadcast(grad, shape):
@@ -32,7 +33,10 @@ GENERATORS = {"randn": "np.random.default_rng({seed}).standard_normal({shape})",
 
 
 def _literal(value) -> str:
-    arr = np.asarray(value, dtype=float)
+    arr = np.asarray(value)
+    if arr.dtype.kind in "iu":      # labels and indices stay whole numbers
+        return repr(int(arr)) if arr.ndim == 0 else f"np.array({arr.tolist()!r})"
+    arr = arr.astype(float)
     if arr.ndim == 0:
         return repr(float(arr))
     return f"np.array({arr.tolist()!r})"

@@ -38,8 +38,8 @@ def _differentiable_inputs(nodes: list[Node]) -> set:
     found = set()
     for node in nodes:
         if node.op is not None:
-            for slot, inp in zip(node.op.inputs, node.inputs, strict=False):
-                if slot.rstrip("?") not in node.op.no_grad:
+            for i, inp in enumerate(node.inputs):
+                if node.op.takes_grad(i):
                     found.add(inp)
     return found
 

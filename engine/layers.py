@@ -43,6 +43,7 @@ from engine.conv_shapes import (
     receptive_fields,
     shape_text,
 )
+from engine.limits import check_conv_buffers, check_pool
 from engine.registry import Context, Op, register
 
 # Describe a node's padded input / arg-max positions only up to this many elements.
@@ -55,6 +56,8 @@ def _call(name: str, args: list[str], params: dict) -> str:
 
 @register
 class Conv2d(Op):
+    formula = ("dL/dw = Σ dL/dout ⋆ x (each window), dL/dx = dL/dout convolved with w "
+               "turned 180°, dL/db = Σ dL/dout")
     name, symbol, inputs = "conv2d", "conv", ("x", "w", "b?")
     params = {"stride": 1, "pad": 0}
     doc = ("Convolution layer: K filters w (K, C, FH, FW) slide over x (N, C, H, W) or "
@@ -71,6 +74,7 @@ class Conv2d(Op):
         b_shape = np.shape(xs[2]) if len(xs) > 2 else None
         geo = conv_geometry(np.shape(xs[0]), np.shape(xs[1]), b_shape, **params)
         _check_size("conv2d", geo.n * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
+        check_conv_buffers(geo.n, geo.c, geo.size, geo.out_hw, limits)
 
     @staticmethod
     def forward(ctx: Context, x, w, b=None, stride=1, pad=0):
@@ -121,6 +125,13 @@ class _Pool(Op):
     params = {"size": 2, "stride": 2}
 
     @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        """Refuse windows whose work buffers or loops are over the limits, before any work."""
+        geo = pool_geometry(cls.name, np.shape(xs[0]), **params)
+        n, c = ((1,) * (4 - len(geo.x_shape)) + geo.x_shape)[:2]
+        check_pool(cls.name, n, c, geo.size, geo.stride, geo.out_hw, limits)
+
+    @classmethod
     def code(cls, args, params):
         return _call(cls.name, args, params)
 
@@ -146,6 +157,7 @@ def argmax_positions(where: np.ndarray, geo: PoolGeometry) -> np.ndarray:
 
 @register
 class MaxPool2d(_Pool):
+    formula = "dL/dx = dL/dout at each window's first maximum, 0 elsewhere"
     name, symbol, pattern = "maxpool2d", "max pool", "router"
     doc = ("Max pooling: the largest value of each size x size window, each channel on its "
            "own; the gradient goes only to that largest input (the router).")
@@ -178,6 +190,7 @@ class MaxPool2d(_Pool):
 
 @register
 class AvgPool2d(_Pool):
+    formula = 'dL/dx = dL/dout/(FH·FW) to every input of the window'
     name, symbol = "avgpool2d", "avg pool"
     doc = ("Average pooling: the mean of each size x size window, each channel on its own; "
            "every input of a window gets an equal share of the gradient.")

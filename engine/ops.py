@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from engine.errors import EngineError
+from engine.limits import check_matmul_backward
 from engine.registry import Context, Op, register, shape_error, unbroadcast, value_error
 
 
@@ -31,6 +32,15 @@ def _check_result_size(op: str, sa: tuple, sb: tuple, limits) -> None:
     if size > limits.max_input_elements:
         raise EngineError(f"{op}: the result would have shape {shape}, {size:,} elements, more "
                           f"than the limit of {limits.max_input_elements:,}", kind="limit")
+
+
+def _short(v) -> str:
+    """A number as a worked formula shows it: two decimals, more only when needed."""
+    v = float(v)
+    if v.is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    text = f"{v:.2f}"
+    return text if float(text) != 0 else f"{v:.3g}"
 
 
 def _scalar_const(c):
@@ -53,6 +63,7 @@ class Elementwise(Op):
 
 @register
 class Add(Elementwise):
+    formula = 'd/da (a + b) = 1, d/db (a + b) = 1'
     labelled = True
     name, symbol, inputs, pattern = "add", "+", ("a", "b"), "distributor"
     doc = "a + b; the add gate distributes the upstream gradient unchanged to both inputs."
@@ -87,6 +98,7 @@ class Add(Elementwise):
 
 @register
 class Sub(Elementwise):
+    formula = 'd/da (a − b) = 1, d/db (a − b) = −1'
     labelled = True
     name, symbol, inputs = "sub", "−", ("a", "b")
     doc = "a - b; the upstream gradient goes to a as is and to b negated."
@@ -119,6 +131,7 @@ class Sub(Elementwise):
 
 @register
 class Mul(Elementwise):
+    formula = 'd/da (a·b) = b, d/db (a·b) = a'
     labelled = True
     name, symbol, inputs, pattern = "mul", "×", ("a", "b"), "swap"
     doc = "a * b; the mul gate swaps: a's gradient is b times upstream, b's is a times upstream."
@@ -153,6 +166,7 @@ class Mul(Elementwise):
 
 @register
 class Div(Elementwise):
+    formula = 'd/da (a/b) = 1/b, d/db (a/b) = −a/b²'
     labelled = True
     name, symbol, inputs = "div", "÷", ("a", "b")
     doc = "a / b; local gradients 1/b and -a/b²."
@@ -189,6 +203,7 @@ class Div(Elementwise):
 
 @register
 class Pow(Elementwise):
+    formula = 'd/da aᵖ = p·aᵖ⁻¹, d/dp aᵖ = aᵖ·ln a'
     labelled = True
     check_scalars = True
     name, symbol, inputs = "pow", "^", ("a", "p")
@@ -248,6 +263,7 @@ class Unary(Elementwise):
 
 @register
 class Neg(Unary):
+    formula = 'd/dx (−x) = −1'
     name, symbol = "neg", "*-1"
     doc = "-x; local gradient -1."
     code_template = "-{x}"
@@ -267,6 +283,7 @@ class Neg(Unary):
 
 @register
 class Exp(Unary):
+    formula = 'd/dx exp(x) = exp(x)'
     name, symbol = "exp", "exp"
     doc = "e^x; local gradient e^x, the output itself."
     code_template = "np.exp({x})"
@@ -289,6 +306,7 @@ class Exp(Unary):
 
 @register
 class Log(Unary):
+    formula = 'd/dx log(x) = 1/x'
     name, symbol = "log", "log"
     doc = "Natural logarithm; local gradient 1/x."
     code_template = "np.log({x})"
@@ -310,6 +328,7 @@ class Log(Unary):
 
 @register
 class Sqrt(Unary):
+    formula = 'd/dx √x = 1/(2√x)'
     name, symbol = "sqrt", "√"
     doc = "Square root; local gradient 1/(2√x)."
     code_template = "np.sqrt({x})"
@@ -332,6 +351,7 @@ class Sqrt(Unary):
 
 @register
 class Abs(Unary):
+    formula = 'd/dx |x| = sign(x)'
     name, symbol = "abs", "|x|"
     doc = "Absolute value; local gradient sign(x) (0 at 0)."
     code_template = "np.abs({x})"
@@ -353,7 +373,9 @@ class Abs(Unary):
 
 @register
 class Sigmoid(Unary):
+    formula = 'd/dx σ(x) = (1 - σ(x))·σ(x)'
     name, symbol = "sigmoid", "σ"
+    local_formula = "(1 - σ(x))·σ(x)"
     doc = "1 / (1 + e^-x); local gradient (1 - σ(x)) σ(x)."
     code_template = "1.0 / (1.0 + np.exp(-{x}))"
 
@@ -372,9 +394,23 @@ class Sigmoid(Unary):
     def code_backward(cls, out, grad, args, params):
         return [f"(1.0 - {out}) * {out} * {grad}"]
 
+    @staticmethod
+    def expand(b, args, params, line, col):
+        """1/(1 + exp(-x)) as the lecture draws it: *-1, exp, +1, 1/x."""
+        e = b.gate("exp", [b.gate("neg", args, {}, line, col)], {}, line, col)
+        d = b.gate("add", [e, b.const(1.0, line, col)], {}, line, col)
+        return b.gate("div", [b.const(1.0, line, col), d], {}, line, col)
+
+    @staticmethod
+    def local_text(x, out, value) -> str:
+        """The folded gate's local gradient, filled in: (1 - 0.73)·0.73 = 0.20."""
+        s = _short(out)
+        return f"(1 - {s})·{s} = {_short(value)}"
+
 
 @register
 class Tanh(Unary):
+    formula = 'd/dx tanh(x) = 1 - tanh²(x)'
     name, symbol = "tanh", "tanh"
     doc = "Hyperbolic tangent; local gradient 1 - tanh²(x)."
     code_template = "np.tanh({x})"
@@ -397,6 +433,7 @@ class Tanh(Unary):
 
 @register
 class Relu(Unary):
+    formula = 'd/dx max(0, x) = 1 if x > 0 else 0'
     name, symbol, pattern = "relu", "ReLU", "router"
     doc = "max(0, x) elementwise; routes the gradient where x > 0 and blocks it elsewhere."
     code_template = "np.maximum({x}, 0.0)"
@@ -418,6 +455,7 @@ class Relu(Unary):
 
 @register
 class Max(Elementwise):
+    formula = 'd/da max(a, b) = 1 if a ≥ b else 0, d/db max(a, b) = 1 if b > a else 0'
     name, symbol, inputs, pattern = "max", "max", ("a", "b"), "router"
     doc = ("max(a, b) elementwise; the max gate routes the whole upstream gradient to the "
            "larger input and 0 to the other.")
@@ -447,6 +485,7 @@ class Max(Elementwise):
 
 @register
 class Min(Elementwise):
+    formula = 'd/da min(a, b) = 1 if a ≤ b else 0, d/db min(a, b) = 1 if b < a else 0'
     name, symbol, inputs, pattern = "min", "min", ("a", "b"), "router"
     doc = "min(a, b) elementwise; routes the upstream gradient to the smaller input."
 
@@ -495,6 +534,7 @@ def _expand(grad, shape, axes, keepdims):
 
 @register
 class Sum(Op):
+    formula = 'd/dx Σx = 1 for every element'
     name, symbol, pattern = "sum", "Σ", "distributor"
     params = {"axis": None, "keepdims": False}
     doc = "Sum over all elements (or over axis=); every element gets the upstream gradient."
@@ -523,6 +563,7 @@ class Sum(Op):
 
 @register
 class Mean(Op):
+    formula = 'd/dx mean(x) = 1/n for every element'
     name, symbol = "mean", "mean"
     params = {"axis": None, "keepdims": False}
     doc = "Mean over all elements (or over axis=); each element gets upstream / count."
@@ -552,28 +593,128 @@ class Mean(Op):
                 f"{bool(params.get('keepdims'))}) * (np.size({out}) / np.size({x}))"]
 
 
+def _route_reduce(x, axis, keepdims, op: str, pick):
+    """x reduced over ``axis`` by picking one entry (max or min), and where it is.
+
+    The reduced axes are moved to the end and flattened, so ``where`` is the position in
+    row-major order over them. NOTE: ties. argmax/argmin return the first extreme in that
+    order, and only that entry receives the gradient (as in max pooling).
+    """
+    x = np.asarray(x)
+    if x.size == 0:
+        raise shape_error(f"{op}: cannot reduce an empty value")
+    axes = _axis(axis, x.ndim, op)
+    axes = tuple(range(x.ndim)) if axes is None else axes
+    kept = tuple(a for a in range(x.ndim) if a not in axes)
+    moved = np.transpose(x, kept + axes).reshape(tuple(x.shape[a] for a in kept) + (-1,))
+    where = pick(moved, axis=-1)
+    out = np.take_along_axis(moved, where[..., None], axis=-1)[..., 0]
+    if keepdims:
+        out = np.reshape(out, tuple(1 if a in axes else n for a, n in enumerate(x.shape)))
+    return out, (x.shape, kept, axes, where)
+
+
+def _route_back(grad, route):
+    """The upstream gradient of each reduced group to its chosen entry; 0 elsewhere."""
+    shape, kept, axes, where = route
+    grad = np.reshape(grad, where.shape)
+    moved = np.zeros(where.shape + (math.prod(shape[a] for a in axes),))
+    np.put_along_axis(moved, where[..., None], grad[..., None], axis=-1)
+    moved = moved.reshape(tuple(shape[a] for a in kept) + tuple(shape[a] for a in axes))
+    return np.transpose(moved, np.argsort(kept + axes))
+
+
+class _RouteReduce(Op):
+    pattern = "router"
+    params = {"axis": None, "keepdims": False}
+
+    @classmethod
+    def forward(cls, ctx, x, axis=None, keepdims=False):
+        out, ctx.route = _route_reduce(x, axis, keepdims, cls.call, cls.pick)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (_route_back(grad, ctx.route),)
+
+    @classmethod
+    def code(cls, args, params):
+        kd = ", keepdims=True" if params.get("keepdims") else ""
+        return f"np.{cls.name}({args[0]}, axis={params.get('axis')!r}{kd})"
+
+    @classmethod
+    def code_backward(cls, out, grad, args, params):
+        return [f"{cls.name}_backward({grad}, {args[0]}, {params.get('axis')!r})"]
+
+
+@register
+class AMax(_RouteReduce):
+    formula = "d/dx max(x) = 1 at the first maximum of each reduced group, 0 elsewhere"
+    name, symbol, call, pick = "amax", "max", "max", staticmethod(np.argmax)
+    doc = ("max(x, axis=..., keepdims=...): the largest entry over the axes (all when "
+           "axis is left out); a router: the gradient goes to the first maximum in "
+           "row-major order over the reduced axes, on a tie too. max(a, b) with two "
+           "arguments is the elementwise gate.")
+
+
+@register
+class AMin(_RouteReduce):
+    formula = "d/dx min(x) = 1 at the first minimum of each reduced group, 0 elsewhere"
+    name, symbol, call, pick = "amin", "min", "min", staticmethod(np.argmin)
+    doc = ("min(x, axis=..., keepdims=...): the smallest entry over the axes; the gradient "
+           "goes to the first minimum (row-major order over the reduced axes).")
+
+
+def amax_backward(grad, x, axis=None):
+    """Flat code: the gradient of np.max(x, axis) routed to the first maximum."""
+    return _route_back(grad, _route_reduce(x, axis, False, "max", np.argmax)[1])
+
+
+def amin_backward(grad, x, axis=None):
+    """Flat code: the gradient of np.min(x, axis) routed to the first minimum."""
+    return _route_back(grad, _route_reduce(x, axis, False, "min", np.argmin)[1])
+
+
 # ---------------------------------------------------------------- matrices and shapes
 
 @register
 class Transpose(Op):
+    formula = 'dL/dx = (dL/dout) with the axes put back'
     name, symbol = "transpose", "ᵀ"
-    doc = "Reverse the axes (x.T); the gradient is transposed back."
+    params = {"axes": None}
+    doc = ("Reverse the axes (x.T), or put them in the order axes= gives, as in "
+           "transpose(x, (0, 2, 1)); the gradient is transposed back.")
 
     @staticmethod
-    def forward(ctx, x):
-        return np.transpose(x)
+    def forward(ctx, x, axes=None):
+        x = np.asarray(x)
+        if axes is not None:
+            axes = (axes,) if isinstance(axes, int) else tuple(axes)
+            if sorted(a % max(x.ndim, 1) for a in axes) != list(range(x.ndim)) or any(
+                    not -x.ndim <= a < x.ndim for a in axes):
+                raise shape_error(f"transpose: axes {axes} are not an order of the "
+                                  f"{x.ndim} axes of a value of shape {x.shape}")
+            axes = tuple(a % x.ndim for a in axes)
+        ctx.axes = axes
+        return np.transpose(x, axes)
 
     @staticmethod
     def backward(ctx, grad):
-        return (np.transpose(grad),)
+        back = None if ctx.axes is None else tuple(np.argsort(ctx.axes))
+        return (np.transpose(grad, back),)
 
     @classmethod
     def code(cls, args, params):
-        return f"np.transpose({args[0]})"
+        axes = params.get("axes")
+        return f"np.transpose({args[0]})" if axes is None else \
+            f"np.transpose({args[0]}, {axes!r})"
 
     @classmethod
     def code_backward(cls, out, grad, args, params):
-        return [f"np.transpose({grad})"]
+        axes = params.get("axes")
+        if axes is None:
+            return [f"np.transpose({grad})"]
+        return [f"np.transpose({grad}, np.argsort({axes!r}))"]
 
 
 def _check_matmul(op: str, sa: tuple, sb: tuple) -> None:
@@ -596,13 +737,26 @@ def matmul_backward(a, b, grad):
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = np.reshape(grad, np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
                     + (a2.shape[-2], b2.shape[-1]))
-    da = g2 @ np.swapaxes(b2, -1, -2)
-    db = np.swapaxes(a2, -1, -2) @ g2
-    return unbroadcast(da, a2.shape).reshape(a.shape), unbroadcast(db, b2.shape).reshape(b.shape)
+    if g2.ndim > 2 and a2.ndim == 2:
+        # a is shared by every batch entry: its gradient sums g_i b_iᵀ over the batch, one
+        # matmul of (m, batch*n) by (batch*n, k), never a (batch, m, k) stack.
+        b3 = np.broadcast_to(b2, g2.shape[:-2] + b2.shape[-2:])
+        da = (np.moveaxis(g2, -2, 0).reshape(g2.shape[-2], -1)
+              @ np.swapaxes(b3, -1, -2).reshape(-1, b2.shape[-2]))
+    else:
+        da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
+    if g2.ndim > 2 and b2.ndim == 2:
+        # likewise for a shared b: the sum of a_iᵀ g_i is Aᵀ G over the stacked rows.
+        a3 = np.broadcast_to(a2, g2.shape[:-1] + a2.shape[-1:])
+        db = a3.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+    else:
+        db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape)
+    return da.reshape(a.shape), db.reshape(b.shape)
 
 
 @register
 class Matmul(Op):
+    formula = 'dL/da = dL/dout @ bᵀ, dL/db = aᵀ @ dL/dout'
     name, symbol, inputs = "matmul", "@", ("a", "b")
     doc = "Matrix product a @ b; dL/da = upstream @ bᵀ and dL/db = aᵀ @ upstream."
 
@@ -612,7 +766,9 @@ class Matmul(Op):
         _check_matmul("matmul", sa, sb)
         rows = sa[-2] if len(sa) > 1 else 1
         cols = sb[-1] if len(sb) > 1 else 1
-        _check_result_size("matmul", sa[:-2] + (rows, cols), sb[:-2], limits)
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])  # a 2-D a may meet a batched b
+        _check_result_size("matmul", batch + (rows, cols), (), limits)
+        check_matmul_backward(sa, sb, limits)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -638,6 +794,7 @@ class Matmul(Op):
 
 @register
 class Linear(Op):
+    formula = 'dL/dx = dL/dout @ W, dL/dW = (dL/dout)ᵀ @ x, dL/db = Σ dL/dout over the batch'
     name, symbol, inputs = "linear", "FC", ("x", "W", "b?")
     doc = ("Fully connected layer x @ Wᵀ + b with W shaped (out, in), as in PyTorch; "
            "x is (in,) or (N, in).")
@@ -657,6 +814,7 @@ class Linear(Op):
             raise shape_error(f"linear: b must have shape ({W.shape[0]},), got {np.shape(b)}")
         ctx.save_for_backward(x, W)
         ctx.has_bias = b is not None
+        ctx.b_shape = np.shape(b)
         out = x @ W.T
         return out if b is None else out + b
 
@@ -668,8 +826,7 @@ class Linear(Op):
         dW = np.outer(grad, x) if x.ndim == 1 else grad.T @ x
         if not ctx.has_bias:
             return dx, dW
-        db = grad if grad.ndim == 1 else grad.sum(axis=0)
-        return dx, dW, db
+        return dx, dW, unbroadcast(grad, ctx.b_shape)
 
     @classmethod
     def describe(cls, ctx, out):
@@ -687,12 +844,20 @@ class Linear(Op):
         grads = [f"{grad} @ {W}",
                  f"(np.outer({grad}, {x}) if np.ndim({x}) == 1 else {grad}.T @ {x})"]
         if len(args) > 2:
-            grads.append(f"({grad} if np.ndim({grad}) == 1 else {grad}.sum(axis=0))")
+            grads.append(f"unbroadcast({grad}, np.shape({args[2]}))")
         return grads
+
+    @staticmethod
+    def expand(b, args, params, line, col):
+        """x @ Wᵀ + b."""
+        y = b.gate("matmul", [args[0], b.gate("transpose", [args[1]], {}, line, col)], {},
+                   line, col)
+        return y if len(args) < 3 else b.gate("add", [y, args[2]], {}, line, col)
 
 
 @register
 class Flatten(Op):
+    formula = "dL/dx = dL/dout reshaped to x's shape"
     name, symbol = "flatten", "flatten"
     doc = "Stretch to a vector; 4-D (N, C, H, W) input keeps its batch axis: (N, C·H·W)."
 
@@ -718,6 +883,7 @@ class Flatten(Op):
 
 @register
 class Reshape(Op):
+    formula = "dL/dx = dL/dout reshaped to x's shape"
     name, symbol = "reshape", "reshape"
     params = {"shape": None}
     doc = "Reshape to shape= (one entry may be -1); the gradient is reshaped back."
@@ -759,6 +925,7 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
 @register
 class Softmax(Op):
+    formula = 'dL/dx = s ⊙ (dL/ds − Σ dL/ds ⊙ s), s = softmax(x)'
     name, symbol = "softmax", "softmax"
     doc = "Softmax over the last axis; dx = s ⊙ (upstream - Σ upstream·s)."
 
@@ -783,6 +950,19 @@ class Softmax(Op):
     @classmethod
     def code_backward(cls, out, grad, args, params):
         return [f"{out} * ({grad} - np.sum({grad} * {out}, axis=-1, keepdims=True))"]
+
+    @staticmethod
+    def expand(b, args, params, line, col):
+        """e = exp(x - max(x)); e / Σe, over the last axis."""
+        e = b.gate("exp", [_shifted(b, args[0], line, col)], {}, line, col)
+        total = b.gate("sum", [e], {"axis": -1, "keepdims": True}, line, col)
+        return b.gate("div", [e, total], {}, line, col)
+
+
+def _shifted(b, x, line, col):
+    """x - max(x, axis=-1, keepdims=True): the softmax's stable shift, as gates."""
+    top = b.gate("amax", [x], {"axis": -1, "keepdims": True}, line, col)
+    return b.gate("sub", [x, top], {}, line, col)
 
 
 def _labels(scores: np.ndarray, label, op: str) -> tuple[np.ndarray, np.ndarray]:
@@ -824,6 +1004,7 @@ def svm_loss_backward(scores, label, grad):
 
 @register
 class CrossEntropy(Op):
+    formula = 'dL/dscores = (softmax(scores) − onehot(y))/N'
     name, symbol, inputs, no_grad = "cross_entropy", "CE", ("scores", "label"), ("label",)
     doc = ("Softmax cross-entropy loss of scores (C,) or (N, C) against integer labels, "
            "averaged over the batch.")
@@ -849,9 +1030,20 @@ class CrossEntropy(Op):
     def code_backward(cls, out, grad, args, params):
         return [f"cross_entropy_backward({args[0]}, {args[1]}, {grad})", None]
 
+    @staticmethod
+    def expand(b, args, params, line, col):
+        """-mean(log softmax(s) at the labels), the shift and the log-sum-exp as gates."""
+        z = _shifted(b, args[0], line, col)
+        total = b.gate("sum", [b.gate("exp", [z], {}, line, col)],
+                       {"axis": -1, "keepdims": True}, line, col)
+        logp = b.gate("sub", [z, b.gate("log", [total], {}, line, col)], {}, line, col)
+        picked = b.gate("pick", [logp, args[1]], {}, line, col)
+        return b.gate("neg", [b.gate("mean", [picked], {}, line, col)], {}, line, col)
+
 
 @register
 class SvmLoss(Op):
+    formula = 'dL/ds_j = 1[s_j − s_y + 1 > 0]/N for j ≠ y, dL/ds_y = −Σ_j≠y 1[s_j − s_y + 1 > 0]/N'
     name, symbol, inputs, no_grad = "svm_loss", "SVM", ("scores", "label"), ("label",)
     doc = ("Multiclass hinge loss Σ_j≠y max(0, s_j - s_y + 1) of scores (C,) or (N, C), "
            "averaged over the batch.")
@@ -878,6 +1070,17 @@ class SvmLoss(Op):
     def code_backward(cls, out, grad, args, params):
         return [f"svm_loss_backward({args[0]}, {args[1]}, {grad})", None]
 
+    @staticmethod
+    def expand(b, args, params, line, col):
+        """mean over rows of Σ_j max(0, s_j - s_y + 1), minus the 1 that j = y adds."""
+        s, y = args
+        margin = b.gate("add", [b.gate("sub", [s, b.gate("pick", [s, y], {}, line, col)], {},
+                                       line, col), b.const(1.0, line, col)], {}, line, col)
+        hinge = b.gate("max", [b.const(0.0, line, col), margin], {}, line, col)
+        rows = b.gate("sum", [hinge], {"axis": -1, "keepdims": False}, line, col)
+        loss = b.gate("mean", [rows], {}, line, col)
+        return b.gate("sub", [loss, b.const(1.0, line, col)], {}, line, col)
+
 
 def cross_entropy(scores, label):
     """The loss alone, for flat code."""
@@ -898,5 +1101,6 @@ def expand_reduced(grad, shape, axis, keepdims):
 for _op, _names in ((Matmul, ("matmul_backward",)), (Softmax, ("softmax",)),
                     (CrossEntropy, ("cross_entropy", "cross_entropy_backward")),
                     (SvmLoss, ("svm_loss", "svm_loss_backward")),
-                    (Sum, ("expand_reduced",)), (Mean, ("expand_reduced",))):
+                    (Sum, ("expand_reduced",)), (Mean, ("expand_reduced",)),
+                    (AMax, ("amax_backward",)), (AMin, ("amin_backward",))):
     _op.code_imports = tuple(("engine.ops", n) for n in _names)

@@ -32,11 +32,15 @@ class Context:
 class Op:
     """Base class of every gate. Subclasses set the class attributes and the two methods.
 
-    inputs   names of the tensor arguments, in order; a trailing "?" marks an optional one
+    inputs   names of the tensor arguments, in order; a trailing "?" marks an optional one,
+             a trailing "*" any number of them (concat's list, an index's integer arrays)
     params   keyword parameters (literal numbers or tuples) and their defaults
     symbol   what the graph draws inside the gate's circle
     pattern  the lecture's name for how the gate treats gradients, where it has one
     no_grad  names of inputs that take no gradient (integer labels)
+    formula  the local gradient as the lecture writes it: "d/dx exp(x) = exp(x)"
+    expand   for a built-in composite (sigmoid, softmax, ...): builds the same function
+             from primitive gates, for a trace that shows them as a group
     """
 
     name: str = ""
@@ -46,6 +50,9 @@ class Op:
     pattern: str | None = None
     no_grad: tuple[str, ...] = ()
     doc: str = ""
+    formula: str = ""
+    expand = None
+    by_name = True      # False: written another way (x[...]), never called by its name
     # precheck(xs, params, limits), where set, refuses work before it runs (result sizes,
     # exponents); it is skipped when every input is a scalar unless check_scalars is True.
     precheck = None
@@ -84,18 +91,40 @@ class Op:
         raise NotImplementedError(cls.name)
 
     @classmethod
-    def arity(cls) -> tuple[int, int]:
-        """(required, maximum) number of tensor arguments."""
-        required = sum(1 for n in cls.inputs if not n.endswith("?"))
-        return required, len(cls.inputs)
+    def arity(cls) -> tuple[int, int | None]:
+        """(required, maximum) number of tensor arguments; maximum None: any number."""
+        required = sum(1 for n in cls.inputs if not n.endswith(("?", "*")))
+        return required, None if cls.inputs[-1].endswith("*") else len(cls.inputs)
+
+    @classmethod
+    def slot(cls, i: int) -> str:
+        """The name of the i-th tensor argument (the variadic name repeats)."""
+        return cls.inputs[min(i, len(cls.inputs) - 1)].rstrip("?*")
+
+    @classmethod
+    def takes_grad(cls, i: int) -> bool:
+        """Whether the i-th tensor argument receives a gradient (a label does not)."""
+        return cls.slot(i) not in cls.no_grad
+
+    @classmethod
+    def node_pattern(cls, ctx) -> str | None:
+        """The gradient-flow pattern of one gate (an index with repeated entries adds)."""
+        return cls.pattern
+
+    @classmethod
+    def params_data(cls, params: dict) -> dict:
+        """The gate's parameters as plain data for the trace."""
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in params.items()}
 
     @classmethod
     def info(cls) -> dict:
         """The registry entry as plain data, for GET /api/ops."""
         lo, hi = cls.arity()
         return {"name": cls.name, "symbol": cls.symbol, "arity": lo if lo == hi else [lo, hi],
-                "inputs": [n.rstrip("?") for n in cls.inputs],
-                "optional": [n.rstrip("?") for n in cls.inputs if n.endswith("?")],
+                "inputs": [n.rstrip("?*") for n in cls.inputs],
+                "optional": [n.rstrip("?*") for n in cls.inputs if n.endswith(("?", "*"))],
+                "variadic": cls.inputs[-1].endswith("*"),
+                "formula": cls.formula, "composite": cls.expand is not None,
                 "parameters": {k: list(v) if isinstance(v, tuple) else v
                                for k, v in cls.params.items()},
                 "pattern": cls.pattern, "doc": cls.doc}

@@ -60,7 +60,8 @@ def fast_parse(text: str, builder, registry: dict) -> bool:
         if not _KEYWORDS.isdisjoint(m.group(1, 2, 4, 5, 6)):
             return False
         fn = m.group(5)
-        if fn is not None and (fn not in registry or registry[fn].arity()[0] != 1):
+        if fn is not None and (fn not in registry or registry[fn].arity()[0] != 1
+                               or not registry[fn].by_name):
             return False
         matches.append(m)
     for lineno, m in enumerate(matches, start=1):

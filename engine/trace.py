@@ -6,14 +6,15 @@ contribution is kept so the page can show "4 + 2 = 6".
 """
 from __future__ import annotations
 
-import gc
 import time
 
 import numpy as np
 
 from engine.errors import EngineError
-from engine.graph import Node
+from engine.explain import finish_groups, group_dict, worked
+from engine.graph import Node, assign_displays
 from engine.inputs import make_input
+from engine.limits import AnswerBudget, objects
 from engine.parser import parse
 from engine.registry import Context
 from engine.settings import DEFAULT_LIMITS, Limits
@@ -24,8 +25,13 @@ MAX_WARNINGS = 10
 
 
 def evaluate(expression: str, inputs: dict | None = None, *, output: str | None = None,
-             upstream=None, gradcheck: bool = False, limits: Limits | None = None) -> Trace:
+             upstream=None, gradcheck: bool = False, limits: Limits | None = None,
+             expand: bool = False) -> Trace:
     """Evaluate a program: every node's value and gradient, recorded step by step.
+
+    ``expand`` traces the built-in composites (sigmoid, softmax, cross_entropy, svm_loss,
+    linear) as their primitive gates, each call a group of kind "composite", instead of
+    one gate with its own local gradient; values and gradients are the same either way.
 
     Raises EngineError (kinds parse, name, shape, value, limit) for bad programs or inputs;
     non-finite results are kept and listed in the trace's warnings instead.
@@ -33,31 +39,25 @@ def evaluate(expression: str, inputs: dict | None = None, *, output: str | None 
     limits = limits or DEFAULT_LIMITS
     inputs = _check_inputs(inputs)
     deadline = time.perf_counter() + limits.max_seconds if limits.max_seconds else None
-    # The graph is all fresh objects and holds no cycles worth collecting mid-run; the cyclic
-    # collector would otherwise walk it again and again while it is built.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        graph = parse(expression, inputs, limits)
-        out = _output_node(graph, output)
-        nodes = _needed(graph.nodes, out)
-        graph.assign_ids(nodes)
-        warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
-        # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
-        with np.errstate(all="ignore"):
-            run_forward(nodes, limits, deadline)
-            seed = _upstream(out, upstream, warnings, limits)
-            steps = run_backward(nodes, out, seed, deadline, limits)
-            trace = Trace(nodes, out, graph, steps, seed, warnings)
-            trace.given_inputs = inputs
-            trace.check_finite()
-            if gradcheck:
-                from engine.gradcheck import check_gradients
-                trace.gradcheck = check_gradients(trace, limits, deadline)
-        return trace
-    finally:
-        if collecting:
-            gc.enable()
+    graph = parse(expression, inputs, limits, expand)
+    out = _output_node(graph, output)
+    nodes = _needed(graph.nodes, out)
+    graph.assign_ids(nodes)
+    warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
+    warnings += unused_statements(graph, out)
+    # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
+    with np.errstate(all="ignore"):
+        run_forward(nodes, limits, deadline)
+        seed = _upstream(out, upstream, warnings, limits)
+        steps = run_backward(nodes, out, seed, deadline, limits)
+        trace = Trace(nodes, out, graph, steps, seed, warnings)
+        trace.groups = finish_groups(graph.groups, nodes, out) if graph.groups else []
+        trace.given_inputs = inputs
+        trace.check_finite()
+        if gradcheck:
+            from engine.gradcheck import check_gradients
+            trace.gradcheck = check_gradients(trace, limits, deadline)
+    return trace
 
 
 def _check_inputs(inputs) -> dict:
@@ -93,6 +93,18 @@ def _needed(nodes: list[Node], out: Node) -> list[Node]:
     return kept
 
 
+def unused_statements(graph, out: Node) -> list[str]:
+    """"line 2: p is computed but the output L does not use it", once per line and name
+    whose every value (one per call or loop iteration) the output leaves unused."""
+    used: dict[tuple, bool] = {}
+    for line, name, node in graph.records:
+        key = (line, name)
+        used[key] = used.get(key, False) or node.users > 0 or node is out
+    return [f"line {line}: {name} is computed but the output {out.id} does not use it"
+            for (line, name), ok in used.items()
+            if not ok and name not in graph.static_used]
+
+
 def _too_slow(limits: Limits) -> EngineError:
     return EngineError(f"the computation ran past the time limit of {limits.max_seconds:g} s",
                        kind="limit")
@@ -111,10 +123,12 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
     """Compute every op node's value in topological order."""
     total = 0
     cap = limits.max_total_elements
+    answer = AnswerBudget(limits.max_response_numbers)
     for node in nodes:
         op = node.op
         if op is None:
-            total += node.value.size
+            total += node.value.size or objects(node.value.shape)
+            answer.add(node.value.shape, node.users)
             continue
         if deadline is not None and time.perf_counter() > deadline:
             raise _too_slow(limits)
@@ -129,9 +143,12 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
                 MemoryError) as exc:
             raise _op_error(node, exc) from None
         if type(value) is not np.float64 and type(value) is not np.ndarray:
-            value = np.asarray(value, dtype=np.float64)
+            value = np.asarray(value)
+            if value.dtype.kind not in "iu":     # labels and indices stay integers
+                value = value.astype(np.float64)
         node.value = value
-        total += value.size
+        total += value.size or objects(value.shape)  # a zero-size value still has lists
+        answer.add(value.shape, node.users, [x.shape for x in xs])
         if total > cap:
             raise EngineError(f"the values of the graph hold more than {cap:,} numbers",
                               kind="limit", line=node.line, col=node.col)
@@ -221,6 +238,8 @@ class Trace:
         self.upstream = seed
         self.warnings: list[str] = warnings
         self.gradcheck: dict | None = None
+        self.groups: list = []
+        self._named = False
         def kept(n: Node) -> bool:
             return n.users > 0 or n is out
         self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if kept(n)}
@@ -245,38 +264,54 @@ class Trace:
         if len(bad) > MAX_WARNINGS:
             self.warnings.append(f"... and {len(bad) - MAX_WARNINGS} more non-finite results")
 
+    def _displays(self) -> None:
+        """Display names, made once, when the trace is first shown (only presentation)."""
+        if not self._named:
+            assign_displays(self.nodes)
+            self._named = True
+
     @property
     def backward_steps(self) -> list[dict]:
         """One dict per gate, output first: upstream × local = downstream."""
+        self._displays()
         with np.errstate(all="ignore"):
             return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
 
     def _step_dict(self, node: Node, g, downs) -> dict:
+        local = _local_gradients(node, downs)
         return {"node": node.id, "inputs": [i.id for i in node.inputs], "upstream": g,
-                "local": _local_gradients(node, downs), "downstream": list(downs)}
+                "local": local, "downstream": list(downs), "formula": node.op.formula,
+                "worked": worked(node, g, downs, local)}
 
     def node_dict(self, node: Node) -> dict:
-        pattern = node.op.pattern if node.op else ("adder" if node.users > 1 else None)
+        self._displays()
+        pattern = node.op.node_pattern(node.ctx) if node.op else \
+            ("adder" if node.users > 1 else None)
+        value = node.value
         d = {"id": node.id, "kind": node.kind, "op": node.op.name if node.op else None,
-             "label": node.label, "name": node.name, "inputs": [i.id for i in node.inputs],
-             "shape": list(np.shape(node.value)), "value": node.value,
-             "grad": node.grad if node.grad is not None else np.zeros_like(node.value),
+             "label": node.label, "name": node.name, "display": node.display,
+             "groups": [g.id for g in node.groups],
+             "dtype": "int" if value.dtype.kind in "iu" else "float",
+             "inputs": [i.id for i in node.inputs],
+             "shape": list(np.shape(value)), "value": value,
+             "grad": node.grad if node.grad is not None else np.zeros(np.shape(value)),
              "pattern": pattern, "users": node.users, "line": node.line, "col": node.col,
-             "data": node.op.describe(node.ctx, node.value) if node.op else None}
+             "data": node.op.describe(node.ctx, value) if node.op else None}
         if node.params:
-            d["params"] = {k: list(v) if isinstance(v, tuple) else v
-                           for k, v in node.params.items()}
+            d["params"] = node.op.params_data(node.params)
         if node.parts:
             d["grad_parts"] = [{"from": c.id, "value": v} for c, v in node.parts]
         return d
 
     def to_dict(self, code: bool = False) -> dict:
         """The body of POST /api/graph (numpy values left for the server to serialise)."""
+        self._displays()
         d = {"output": self.output, "value": self.value,
              "gradients": dict(self.gradients),
              "nodes": [self.node_dict(n) for n in self.nodes],
              "forward": [n.id for n in self.nodes],
              "backward": self.backward_steps,
+             "groups": [group_dict(g) for g in self.groups],
              "warnings": list(self.warnings)}
         if self.gradcheck is not None:
             d["gradcheck"] = self.gradcheck

@@ -42,8 +42,7 @@ def hide(graph: dict, requested) -> dict:
     output = graph["output"]
     if "grad" in kinds:
         out["gradients"] = {name: None for name in graph["gradients"]}
-        out["backward"] = [{k: step[k] for k in STEP_KEYS_KEPT if k in step}
-                           for step in graph["backward"]]
+        out["backward"] = [_hide_step(step) for step in graph["backward"]]
         out.pop("gradcheck", None)
         out.pop("code", None)
         if graph.get("groups"):  # a folded group's own local gradient (the sigmoid gate's)
@@ -52,6 +51,14 @@ def hide(graph: dict, requested) -> dict:
         out["value"] = None
     out["nodes"] = [_hide_node(node, kinds, node["id"] == output) for node in graph["nodes"]]
     return out
+
+
+def _hide_step(step: dict) -> dict:
+    """A backward step with its numbers left out; the number fields stay, as nulls, so a
+    reader sees "unknown" (one null per input) rather than a step of another shape."""
+    kept = {k: step[k] for k in STEP_KEYS_KEPT if k in step}
+    return {**kept, "upstream": None, "local": None,
+            "downstream": [None] * len(step.get("downstream", []))}
 
 
 def _hide_node(node: dict, kinds: list[str], is_output: bool) -> dict:

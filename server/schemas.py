@@ -6,9 +6,9 @@ field the engine adds later reaches clients instead of breaking the response.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-6
@@ -75,8 +75,34 @@ def schema_examples(named: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [e["value"] for e in named.values()]})
 
 
+def _tensor(value):
+    """A request's tensor: a number (not a boolean), a list, or a generator object. What is
+    inside a list is the engine's to read (it names the bad entry)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, dict)):
+        raise ValueError("expected a number, a nested list of numbers or a generator object")
+    return value
+
+
+GENERATOR_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"shape": {"anyOf": [{"type": "integer", "minimum": 0},
+                                       {"type": "array", "maxItems": 8,
+                                        "items": {"type": "integer", "minimum": 0}}]},
+                   "init": {"enum": ["randn", "uniform", "zeros", "ones", "arange"]},
+                   "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+                   "scale": {"type": "number"}}}
+# The JSON schema says what the server reads; a list's entries are checked by the engine,
+# which names the entry at fault (`input 'x': ...`).
+Tensor = Annotated[Any, AfterValidator(_tensor), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "array"}, GENERATOR_SCHEMA],
+     "description": TENSOR_DOC})]
+
+
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: no unknown keys, and no coercion ("yes" is not a boolean, "1" not a
+    number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Response(BaseModel):
@@ -89,12 +115,12 @@ class ProgramFields(_Request):
     expression: str = Field(description="Program text: `name = expr` statements, one per line "
                             "or separated by `;`; `x = -2` declares an input; the last "
                             "statement is the output.")
-    inputs: dict[str, Any] = Field(default_factory=dict,
-                                   description=f"Input name -> value: {TENSOR_DOC}.")
+    inputs: dict[str, Tensor] = Field(default_factory=dict,
+                                      description=f"Input name -> value: {TENSOR_DOC}.")
     output: str | None = Field(None, description="The variable to differentiate (default: the "
                                "last statement).")
-    upstream: Any = Field(None, description="Gradient arriving at the output (default 1 / ones); "
-                          "shaped like the output.")
+    upstream: Tensor | None = Field(None, description="Gradient arriving at the output "
+                                   "(default 1 / ones); shaped like the output.")
 
 
 class GraphRequest(ProgramFields):
@@ -105,6 +131,10 @@ class GraphRequest(ProgramFields):
                             "centered finite differences.")
     code: bool = Field(False, description="Also return the program as flat numpy code "
                        "(forward and backward).")
+    expand: bool = Field(False, description="Trace the built-in composites (sigmoid, softmax, "
+                         "cross_entropy, svm_loss, linear) as their primitive gates, each call "
+                         "a group of kind composite, instead of one gate with its own local "
+                         "gradient; values and gradients are the same.")
     hide: list[Literal["grad", "value"]] = Field(
         default_factory=list, max_length=2,
         description='Quiz mode: leave these quantities out of the whole answer. "grad": every '
@@ -131,6 +161,31 @@ class GraphNode(_Response):
     pattern: str | None = Field(None, description="distributor | swap | router | adder | null")
     grad_parts: list[GradPart] | None = None
     data: Any = None
+    display: str | None = Field(None, description="Unique name for the page: the variable, "
+                                "the expression text (w0·x0) or a numbered symbol (+₂).")
+    groups: list[str] = Field(default_factory=list, description="Ids of the groups this node "
+                              "belongs to, outermost first.")
+    dtype: Literal["int", "float"] = Field("float", description="int for labels, indices and "
+                                           "arange; their values are whole numbers.")
+
+
+class GroupLocal(_Response):
+    formula: str
+    text: str | None = Field(None, description="The formula filled in with numbers.")
+    value: Any = Field(None, description="d output / d input when the group has one input "
+                       "and one output of one element each, else null.")
+
+
+class GraphGroup(_Response):
+    id: str
+    name: str = Field(description="The function's name, the composite op, or the loop.")
+    kind: Literal["function", "composite", "loop"]
+    parent: str | None = None
+    iteration: int | None = Field(None, description="t of one loop iteration, else null.")
+    inputs: list[str | int] = Field(default_factory=list, description="Nodes feeding the "
+                                    "group from outside.")
+    output: str | int | None = None
+    local: GroupLocal | None = None
 
 
 class BackwardStep(_Response):
@@ -141,6 +196,11 @@ class BackwardStep(_Response):
                                     "or a small Jacobian) or null.")
     downstream: list[Any] = Field(default_factory=list,
                                   description="Per input: upstream x local, or null.")
+    formula: str | None = Field(None, description="The op's local gradient, from the registry: "
+                                "d/dx exp(x) = exp(x).")
+    worked: list[str | None] | None = Field(None, description="Per input: this step's numbers, "
+                                            "entry by entry up to 8 entries ([4, -1] ⊙ [1, 0] "
+                                            "= [4, 0]), by shape beyond; null: no gradient.")
 
 
 class Gradcheck(_Response):
@@ -168,6 +228,8 @@ class GraphResponse(_Response):
     backward: list[BackwardStep]
     gradcheck: Gradcheck | None = None
     code: Code | None = None
+    groups: list[GraphGroup] = Field(default_factory=list, description="Function calls, "
+                                     "loops and their iterations, expanded composites.")
     warnings: list[str] = Field(default_factory=list)
     hidden: list[str] | None = Field(None, description="What quiz mode left out (the "
                                      "request's hide; values imply gradients).")
@@ -191,8 +253,10 @@ class GradingFields(ProgramFields):
     atol: float = Field(DEFAULT_ATOL, ge=0, le=1e6, description=f"Absolute tolerance. "
                         f"{TOLERANCE_DOC}")
     reveal: bool = Field(False, description="Include the expected value in each verdict.")
-    require: Required | None = Field(None, description="Answers every submission must give; a "
-                                     "missing one counts as wrong.")
+    require: Required | None = Field(None, description="The answers asked for: the score is "
+                                     "the fraction of them answered right (a missing one is "
+                                     "wrong); other answers are judged and reported with "
+                                     "scored = false, but do not count.")
 
 
 class GradeRequest(GradingFields):
@@ -211,15 +275,21 @@ class BatchGradeRequest(GradingFields):
     """Body of POST /api/grade/batch (and of the file `chainrule grade` reads)."""
 
     model_config = schema_examples(BATCH_EXAMPLES)
-    submissions: list[Submission]
+    submissions: list[Any] = Field(description="Submissions, each {\"id\": string or integer, "
+                                   "\"answers\": {\"grad\": {...}, \"value\": {...}}} (see "
+                                   "Submission). Each is checked on its own: a malformed one "
+                                   "gets an error entry in the results, the others are graded.")
 
     @model_validator(mode="after")
     def _unique_ids(self):
         seen = set()
         for s in self.submissions:
-            if str(s.id) in seen:
-                raise ValueError(f"duplicate submission id {str(s.id)!r}: ids must be unique")
-            seen.add(str(s.id))
+            sid = s.get("id") if isinstance(s, dict) else None
+            if type(sid) not in (str, int):
+                continue
+            if str(sid) in seen:
+                raise ValueError(f"duplicate submission id {str(sid)!r}: ids must be unique")
+            seen.add(str(sid))
         return self
 
 
@@ -228,6 +298,8 @@ class Verdict(_Response):
     given: Any = Field(None, description="The submitted value as read.")
     expected: Any = Field(None, description="The right answer (only when reveal is true).")
     message: str
+    scored: bool | None = Field(None, description="With require: whether this answer counts "
+                                "toward the score (false for an answer not asked for).")
 
 
 class Verdicts(_Response):
@@ -236,7 +308,8 @@ class Verdicts(_Response):
 
 
 class GradeResponse(_Response):
-    """One submission's grade: score = correct / total."""
+    """One submission's grade: score = correct / total (total: the required answers when
+    require is given, else every answer given)."""
 
     score: float
     correct: int
@@ -244,12 +317,22 @@ class GradeResponse(_Response):
     results: Verdicts
 
 
+class SubmissionError(_Response):
+    """A malformed submission of a batch: what is wrong with it, FastAPI-shaped."""
+
+    detail: list[ErrorItem]
+
+
 class BatchGradeResponse(_Response):
     """Grades keyed by submission id, in the order submitted."""
 
     count: int
-    mean_score: float
-    results: dict[str, GradeResponse]
+    graded: int | None = Field(None, description="Submissions graded (count minus the "
+                               "malformed ones).")
+    mean_score: float = Field(description="Mean score of the graded submissions.")
+    results: dict[str, GradeResponse | SubmissionError] = Field(
+        description="Submission id (or #position when it has none) -> its grade, or an "
+        "error entry for a malformed submission.")
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -262,19 +345,20 @@ class ConvRequest(_Request):
     """Body of POST /api/conv: one conv layer (and optional ReLU / max pool) worked out."""
 
     model_config = schema_examples(CONV_EXAMPLES)
-    input: Any = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
+    input: Tensor = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
     filters: int = Field(1, ge=1, description="K, the number of filters.")
     size: int | list[int] = Field(3, description="F (int or [FH, FW]).")
     stride: int | list[int] = Field(1, description="S (int or [SH, SW]).")
     pad: int | list[int] = Field(0, description="P, zero padding (int or [PH, PW]).")
-    weights: Any = Field(None, description="(K, C, FH, FW); random (from seed) when omitted.")
-    bias: Any = Field(None, description="(K,); random (from seed) when omitted.")
+    weights: Tensor | None = Field(None, description="(K, C, FH, FW); random (from seed) when "
+                                   "omitted.")
+    bias: Tensor | None = Field(None, description="(K,); random (from seed) when omitted.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for random weights and bias.")
     relu: bool = Field(False, description="Apply ReLU after the convolution.")
     pool: PoolSpec | None = Field(None, description="Max pool after conv / ReLU.")
     conv: bool = Field(True, description="False: no conv layer, the pool acts on the input.")
-    upstream: Any = Field("ones", description='"ones", "random", or a nested list shaped like '
-                          "the final output.")
+    upstream: Literal["ones", "random"] | list[Any] = Field(
+        "ones", description='"ones", "random", or a nested list shaped like the final output.')
 
 
 class Activation(_Request):
@@ -357,12 +441,14 @@ class Example(_Response):
 class OpInfo(_Response):
     name: str
     symbol: str
-    arity: int | list[int]
+    arity: int | list[int | None] = Field(description="n, or [least, most]; most null: any "
+                                          "number (concat's list)")
     inputs: list[str]
     optional: list[str] = Field(default_factory=list)
     parameters: dict[str, Any] = Field(default_factory=dict)
     pattern: str | None = None
     doc: str = ""
+    formula: str = Field("", description="The local gradient: d/dx exp(x) = exp(x).")
 
 
 class Health(_Response):

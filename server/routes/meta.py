@@ -21,10 +21,16 @@ def _ops() -> list:
     return serialize.to_json([op.info() for op in engine.REGISTRY.values()])
 
 
+@lru_cache(maxsize=1)
+def _examples_without_notes() -> list:
+    return [{k: v for k, v in e.items() if k != "explanation"} for e in _examples()]
+
+
 @router.get("/examples", response_model=list[schemas.Example])
-async def examples():
-    """The lecture's worked examples, ready to post to /api/graph or /api/conv."""
-    return _examples()
+async def examples(quiz: bool = False):
+    """The lecture's worked examples, ready to post to /api/graph or /api/conv (quiz=true:
+    without their notes, which give the answers away)."""
+    return _examples_without_notes() if quiz else _examples()
 
 
 @router.get("/ops", response_model=list[schemas.OpInfo])

@@ -81,7 +81,8 @@ def server_url():
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "server.app:app", "--host", "127.0.0.1",
-         "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+         "--port", str(port), "--log-level", "warning",
+         "--http", "server.protocol:GuardedHttp"], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:

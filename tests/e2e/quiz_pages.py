@@ -12,14 +12,18 @@ GRADIENT_KEYS = {"grad", "gradients", "upstream", "local", "downstream", "grad_p
 
 
 class ApiRecorder:
-    """Every JSON answer of /api/* the page receives, in order, as (path, request, body)."""
+    """Every JSON answer of a POST to /api/* the page receives, in order, as (path, request,
+    body); and the examples catalogue it loaded."""
 
     def __init__(self, page):
         self.seen: list[tuple[str, dict | None, object]] = []
+        self.examples: list[dict] = []  # the last GET /api/examples answer
         page.on("response", self._on_response)
 
     def _on_response(self, response):
         path = response.url.split("//", 1)[-1].split("/", 1)[-1]
+        if path.startswith("api/examples"):
+            self.examples = response.json()
         if not path.startswith("api/") or response.request.method != "POST":
             return
         try:
@@ -46,6 +50,8 @@ def gradients_in(doc, output_id: str | None = None) -> list:
                 if key == "gradients" and all(v is None for v in value.values()):
                     continue
                 if key == "grad_parts" and all(p.get("value") is None for p in value):
+                    continue
+                if isinstance(value, list) and all(v is None for v in value):
                     continue
                 found.append((key, value))
             else:

@@ -86,6 +86,8 @@ def test_a_copied_quiz_link_opens_in_quiz_mode(page, server_url, browser):
         assert again.testid("quiz-toggle").get_attribute("aria-pressed") == "true"
         graphs = api.bodies("/api/graph")
         assert graphs and all(gradients_in(g, g["output"]) == [] for g in graphs)
+        notes = [e["explanation"] for e in api.examples]
+        assert notes and not any(notes)  # the lecture's notes give answers away
         again.click("step-end")
         assert_no_gradients_shown(again)
         assert not again.testid("example-note").is_visible()

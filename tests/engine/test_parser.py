@@ -53,7 +53,7 @@ def test_transpose_attribute_is_the_only_attribute():
     ("f = [x for x in y]", "comprehensions"),
     ("import os", "import is not allowed"),
     ("x = 1\nx += 1", "augmented assignment"),
-    ("f = a[0]", "indexing"),
+    ("a = [1, 2]\nf = a[a > 0]", "comparisons"),
     ("f = 'text'", "only numbers"),
     ("f = x if y else z", "if/else"),
 ])
@@ -95,7 +95,7 @@ def test_limits_are_refused_before_the_work():
     assert error_of("f = x * 2", {"x": {"shape": [1000]}}, limits=tight).kind == "limit"
     err = error_of("f = 9 ** 9 ** 9")
     assert err.kind == "limit" and "exponent" in err.message
-    assert error_of("f = " + "+".join(["x"] * 20000), {"x": 1}).kind == "parse"
+    assert float(evaluate("f = " + "+".join(["x"] * 20000), {"x": 1}).value) == 20000
 
 
 def test_non_finite_results_are_warnings_not_errors():

@@ -114,3 +114,31 @@ def test_json_number_1e400_is_read_as_infinity(client):
     g = strict_json(r)
     assert r.status_code == 200, g
     assert g["value"] == "inf" and g["gradients"]["x"] == 2
+
+
+def test_expand_traces_the_sigmoid_as_a_group_with_the_lectures_local_gradient(client):
+    neuron = {"w0": 2, "x0": -1, "w1": -3, "x1": -2, "w2": -3}
+    body = {"expression": "f = sigmoid(w0*x0 + w1*x1 + w2)", "inputs": neuron}
+    folded = post_graph(client, body)
+    unfolded = post_graph(client, {**body, "expand": True})
+    assert folded["groups"] == [] and len(unfolded["groups"]) == 1
+    group = unfolded["groups"][0]
+    assert group["kind"] == "composite" and abs(group["local"]["value"] - 0.2) < 0.005
+    for name, g in folded["gradients"].items():
+        assert abs(g - unfolded["gradients"][name]) < 1e-12
+    for node in unfolded["nodes"]:
+        assert node["dtype"] == "float" and isinstance(node["display"], str)
+        assert node["groups"] in ([], [group["id"]])
+    step = folded["backward"][0]
+    assert step["formula"] == "d/dx σ(x) = (1 - σ(x))·σ(x)" and step["worked"] == [
+        "1 × 0.1966 = 0.1966"]
+    r = client.post("/api/graph", json={**body, "expand": "sometimes"})
+    assert r.status_code == 422
+
+
+def test_labels_come_back_as_whole_numbers(client):
+    d = post_graph(client, {"expression": "L = cross_entropy(s, y)",
+                            "inputs": {"s": [[1, 2, 3], [3, 2, 1]], "y": [2, 0]}})
+    y = next(n for n in d["nodes"] if n["id"] == "y")
+    assert y["dtype"] == "int" and y["value"] == [2, 0]
+    assert all(type(v) is int for v in y["value"])

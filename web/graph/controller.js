@@ -111,8 +111,10 @@ export function mountGraphView(root, chrome) {
     model = buildSteps(trace, hidden);
     const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     const widths = new Map(trace.nodes.map((n) => [n.id, view.labelWidth(n, integers)]));
-    const layout = layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id) });
+    const layout = layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id),
+      view: panzoom.viewSize() });
     view.render(trace, layout, model);
+    panzoom.minimap.draw(view.size(), view.overview());
     panzoom.initial(view.size());
     selected = null;
     inspector.empty();
@@ -249,7 +251,9 @@ export function mountGraphView(root, chrome) {
   async function start() {
     setPageState("busy");
     wireChrome();
-    const [exampleDoc, ops] = await Promise.allSettled([getJSON("/api/examples"), getJSON("/api/ops")]);
+    const quizLink = Boolean(decodeHash(location.hash)?.quiz);  // a quiz link: no notes with answers
+    const [exampleDoc, ops] = await Promise.allSettled([getJSON(quizLink ? "/api/examples?quiz=true" : "/api/examples"),
+      getJSON("/api/ops")]);
     if (ops.status === "fulfilled" && Array.isArray(ops.value)) {
       for (const op of ops.value) {
         symbols[op.name] = op.symbol;

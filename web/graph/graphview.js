@@ -5,11 +5,12 @@
  * gate is working, and the gradient travelling back along the edges.
  */
 import { COLORS, SIZES, TIMING } from "../config.js";
-import { allIntegers, shapeText, shortValue, sumText } from "./format.js";
+import { allIntegers, shapeText, sumText } from "./format.js";
 import {
   arrowMarker, assignPorts, edgePath, el, entryPoint, exitPoint, halfWidth, pillText, pillWidth,
   SVG_NS, symbolClass,
 } from "./shapes.js";
+import { createLabel, createOccupancy, labelBox, labelWidth as drawnLabelWidth, placeLabels } from "./labels.js";
 import { edgeKey, partsAt } from "./steps.js";
 import { GRAPH_CSS } from "./svgstyle.js";
 
@@ -105,21 +106,47 @@ export function createGraphView(svg, { onSelect } = {}) {
     // Labels sit where neighbouring edges are furthest apart: near the source where edges
     // converge on a gate, nearer the target where they fan out of a copied value, and on
     // the middle stretch of a long edge, away from both crowds.
-    const t = fanOut.get(edge.from) > 1 ? 0.62 : 0.45;
-    const k = Math.floor((points.length - 2) / 2);
-    const a = points.length > 2 ? points[k] : points[0];
-    const b = points.length > 2 ? points[k + 1] : points[1];
-    const at = { x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t };
-    const val = el("text", { class: "val hidden", x: at.x, y: at.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
-    const grad = el("text", { class: "grad hidden", x: at.x, y: at.y + SIZES.labelOffset, "text-anchor": "middle",
-      "dominant-baseline": "hanging" }, labelLayer);
-    // Edges joining the same pair (x * x) run side by side: the top one carries the value
-    // above it, the bottom one the gradient below it, so no two labels sit on each other.
-    if (edge.parallelCount > 1) {
-      if (edge.parallel > 0) val.classList.add("suppressed");
-      if (edge.parallel < edge.parallelCount - 1) grad.classList.add("suppressed");
+    const options = { integers: drawn.integers, dtype: src.dtype || null };
+    const above = labelBox(src.value, src.shape, options);
+    const below = src.grad == null ? above : labelBox(src.grad, src.shape, options);
+    const first = fanOut.get(edge.from) > 1 ? 0.62 : 0.45;
+    return { ...edge, key: edgeKey(edge.from, edge.to, edge.slot), path, points, above, below, first };
+  }
+
+  /**
+   * The labels of every edge, the widest placed first (they need the open middle of an
+   * edge; narrow ones fit around them). An edge with no free spot carries no labels: the
+   * explanation and the inspector have its numbers.
+   */
+  function placeEdgeLabels(edges, occupancy) {
+    const order = edges.slice().sort((a, b) =>
+      Math.max(b.above.width, b.below.width) - Math.max(a.above.width, a.below.width));
+    for (const e of order) {
+      const at = placeLabels(e.points, e.above, e.below, occupancy, e.first);
+      e.val = createLabel(labelLayer, at ? at.x : 0, at ? at.y : 0, "val");
+      e.grad = createLabel(labelLayer, at ? at.x : 0, at ? at.y : 0, "grad");
+      if (!at) {
+        e.val.suppress();
+        e.grad.suppress();
+      }
+      // Edges joining the same pair (x * x) run side by side: the top one carries the value
+      // above it, the bottom one the gradient below it, so no two labels sit on each other.
+      if (e.parallelCount > 1) {
+        if (e.parallel > 0) e.val.suppress();
+        if (e.parallel < e.parallelCount - 1) e.grad.suppress();
+      }
     }
-    return { ...edge, key: edgeKey(edge.from, edge.to, edge.slot), path, val, grad };
+  }
+
+  /** The box a node's drawing covers: its circle or pill, its name above, its shape below. */
+  function nodeBox(node, pos) {
+    const half = halfWidth(node);
+    const name = node.kind === "op" && node.name ? node.name.length * 5 + 4 : 0;
+    const shape = node.shape && node.shape.length ? shapeText(node.shape).length * 4 + 4 : 0;
+    const top = node.kind === "op" && node.name ? SIZES.gateRadius + 26 : half === SIZES.gateRadius ? half : SIZES.pillHeight / 2;
+    const bottom = (node.kind === "op" ? SIZES.gateRadius : SIZES.pillHeight / 2) + (shape ? 20 : 2);
+    const w = Math.max(half, name, shape) + 2;
+    return { x0: pos.x - w, x1: pos.x + w, y0: pos.y - top, y1: pos.y + bottom };
   }
 
   function drawStub(output, pos, length) {
@@ -127,9 +154,8 @@ export function createGraphView(svg, { onSelect } = {}) {
     const end = { x: start.x + length - 20, y: start.y };
     const path = el("path", { class: "edge stub", id: "edge-out", d: edgePath([start, end]) }, edgeLayer);
     const mid = { x: (start.x + end.x) / 2, y: start.y };
-    const val = el("text", { class: "val hidden", x: mid.x, y: mid.y - SIZES.labelOffset, "text-anchor": "middle" }, labelLayer);
-    const grad = el("text", { class: "grad hidden", x: mid.x, y: mid.y + SIZES.labelOffset, "text-anchor": "middle",
-      "dominant-baseline": "hanging" }, labelLayer);
+    const val = createLabel(labelLayer, mid.x, mid.y, "val");
+    const grad = createLabel(labelLayer, mid.x, mid.y, "grad");
     return { path, val, grad };
   }
 
@@ -142,12 +168,17 @@ export function createGraphView(svg, { onSelect } = {}) {
       if (!model.hidden.has(node.id)) nodeEls.set(node.id, drawNode(node, layout.nodes.get(node.id)));
     }
     for (const copy of layout.copies || []) drawCopy(nodeEls.get(copy.of), copy);
+    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
+    drawn = { integers };
+    const occupancy = createOccupancy();
+    for (const entry of nodeEls.values()) occupancy.add(nodeBox(entry.node, layout.nodes.get(entry.node.id)));
+    for (const copy of layout.copies || []) occupancy.add(nodeBox(nodes.get(copy.of), copy));
     const fanOut = new Map();
     for (const e of layout.edges) fanOut.set(e.from, (fanOut.get(e.from) || 0) + 1);
     const ports = assignPorts(layout.edges);
     const edges = layout.edges.map((e, i) => drawEdge(e, nodes, layout.nodes, `edge-${i}`, fanOut, ports.get(e)));
+    placeEdgeLabels(edges, occupancy);
     const stub = drawStub(model.output, layout.nodes.get(model.output.id), layout.stub || SIZES.outputStub);
-    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     const edgesInto = new Map();
     for (const e of edges) {
       if (!edgesInto.has(e.to)) edgesInto.set(e.to, []);
@@ -157,8 +188,8 @@ export function createGraphView(svg, { onSelect } = {}) {
     selected = null;
   }
 
-  function label(v, shape) {
-    return shortValue(v, shape, drawn.integers);
+  function labelOptions(node) {
+    return { integers: drawn.integers, dtype: node.dtype || null };
   }
 
   function setText(textEl, text, visible) {
@@ -208,16 +239,16 @@ export function createGraphView(svg, { onSelect } = {}) {
     if (e.state === key) return;
     e.state = key;
     const src = model.nodes.get(e.from);
-    setText(e.val, label(src.value, src.shape), hasValue);
-    setText(e.grad, hasGrad ? label(model.edgeGrad.get(e.key), src.shape) : "", hasGrad);
+    e.val.set(src.value, src.shape, labelOptions(src), hasValue);
+    e.grad.set(hasGrad ? model.edgeGrad.get(e.key) : null, src.shape, labelOptions(src), hasGrad);
   }
 
   function showStub(s) {
     const { model, stub } = drawn;
     const out = model.output;
-    setText(stub.val, label(out.value, out.shape), (model.valueStep.get(out.id) ?? Infinity) <= s);
+    stub.val.set(out.value, out.shape, labelOptions(out), (model.valueStep.get(out.id) ?? Infinity) <= s);
     const hasGrad = out.grad != null && (model.gradStep.get(out.id) ?? Infinity) <= s;
-    setText(stub.grad, hasGrad ? label(out.grad, out.shape) : "", hasGrad);
+    stub.grad.set(hasGrad ? out.grad : null, out.shape, labelOptions(out), hasGrad);
   }
 
   /** A dot carrying a number along an edge; backward dots travel from the gate to its input. */
@@ -256,21 +287,21 @@ export function createGraphView(svg, { onSelect } = {}) {
     if (step.kind === "seed") {
       drawn.stub.path.classList.add("active-bwd");
       drawn.current.push(drawn.stub.path);
-      if (animate) fadeIn(drawn.stub.grad, 0);
+      if (animate && drawn.stub.grad.element) fadeIn(drawn.stub.grad.element, 0);
       return;
     }
     for (const e of edgesInto.get(step.node) || []) {
       e.path.classList.add(backward ? "active-bwd" : "active-fwd");
       drawn.current.push(e.path);
       if (!animate) continue;
-      if (backward && !e.grad.classList.contains("hidden")) {
-        fadeIn(e.grad, TIMING.travelMs * 0.7);
-        travel(e, e.grad.textContent, true);
+      if (backward && e.grad.visible) {
+        fadeIn(e.grad.element, TIMING.travelMs * 0.7);
+        travel(e, e.grad.text, true);
         // a copied value shows the contribution arriving in its sum ("? + 2", "4 + 2 = 6")
         const source = nodeEls.get(e.from);
         if (source && !source.sum.classList.contains("hidden")) fadeIn(source.sum, TIMING.travelMs * 0.8);
       }
-      if (!backward) travel(e, e.val.textContent, false);
+      if (!backward && e.val.element) travel(e, e.val.text, false);
     }
   }
 
@@ -325,13 +356,24 @@ export function createGraphView(svg, { onSelect } = {}) {
 
   /** Width in drawing units of the widest label on the edges leaving a node. */
   function labelWidth(node, integers) {
-    const texts = [shortValue(node.value, node.shape, integers)];
-    if (node.grad != null) texts.push(shortValue(node.grad, node.shape, integers));
-    return Math.max(...texts.map((t) => t.length)) * SIZES.labelCharWidth;
+    const options = { integers, dtype: node.dtype || null };
+    const value = drawnLabelWidth(node.value, node.shape || [], options);
+    return node.grad == null ? value : Math.max(value, drawnLabelWidth(node.grad, node.shape || [], options));
+  }
+
+  /** What the minimap draws: a dot per drawn node and copy. */
+  function overview() {
+    if (!drawn) return [];
+    const dots = [];
+    for (const [id, pos] of drawn.layout.nodes) {
+      const node = drawn.model.nodes.get(id);
+      dots.push({ x: pos.x, y: pos.y, kind: node ? node.kind : "input" });
+    }
+    return dots;
   }
 
   return {
-    render, show, refresh, select, exportSVG, viewport, labelWidth,
+    render, show, refresh, select, exportSVG, viewport, labelWidth, overview,
     size: () => (drawn ? { width: drawn.layout.width, height: drawn.layout.height } : null),
     position: (id) => (drawn ? drawn.layout.nodes.get(id) || null : null),
     hasGraph: () => drawn !== null,

@@ -21,7 +21,9 @@
  *   3. dummy vertices where an edge spans several layers, so edges route between nodes,
  *   4. crossing reduction by barycentre sweeps, keeping the best order seen,
  *   5. vertical positions pulled towards neighbours, with a minimum gap kept exactly by
- *      isotonic regression (pool adjacent violators), so nothing overlaps.
+ *      isotonic regression (pool adjacent violators), so nothing overlaps;
+ *   6. a long graph is cut into rows like lines of text (edges return through the gap
+ *      between rows), so that its whole fits the view at the largest scale.
  *
  * Input: the API's node list (id, kind, inputs). Output: positions and edge routes in
  * SVG user units (see layoutGraph).
@@ -29,11 +31,14 @@
 import { SIZES } from "../config.js";
 
 const SWEEPS = 12;
-const BIG_SWEEPS = 6;        // sweeps when there are more vertices than BIG_SWEEP_VERTS
+const BIG_SWEEPS = 4;        // sweeps and placement passes when there are more vertices
+const BIG_PASSES = 6;        // than BIG_SWEEP_VERTS (the 1 s budget of a 2,000-node program)
 const BIG_SWEEP_VERTS = 4000;
 const PLACEMENT_PASSES = 10;
 const SPINE_WEIGHT = 8;     // pull of a gate's spine input over its side inputs
-const LARGE_GRAPH = 40;      // from this many drawn nodes on, nodes sit next to their readers
+const LARGE_GRAPH = 40;
+const ROW_GAP = 110;         // room between the rows of a wrapped graph (edges return through it)
+const MAX_ROWS = 12;      // from this many drawn nodes on, nodes sit next to their readers
 const COPY_MIN_READERS = 3;  // a large graph's input read by this many gates ...
 const COPY_MIN_SPAN = 3;     // ... in layers this far apart is drawn next to each reader
 
@@ -308,7 +313,7 @@ function vertexHeight(vert) {
 }
 
 /** Vertical positions: start packed, then pull each vertex towards its neighbours. */
-function placeVertically(verts, layers, up, down) {
+function placeVertically(verts, layers, up, down, passes) {
   const y = new Array(verts.length).fill(0);
   const gapsOf = (layer) => layer.slice(1).map((v, i) =>
     (vertexHeight(verts[layer[i]]) + vertexHeight(verts[v])) / 2);
@@ -324,19 +329,40 @@ function placeVertically(verts, layers, up, down) {
     for (const n of list) sum += y[n.v];
     return sum / list.length;
   };
-  for (let pass = 0; pass < PLACEMENT_PASSES; pass++) {
-    const order = pass % 2 === 0 ? layers : layers.slice().reverse();
-    for (const layer of order) {
+  const both = up.map((list, v) => list.concat(down[v]));
+  const gaps = layers.map(gapsOf);
+  for (let pass = 0; pass < passes; pass++) {
+    const order = pass % 2 === 0 ? layers.keys() : [...layers.keys()].reverse();
+    for (const l of order) {
+      const layer = layers[l];
       const targets = layer.map((v) => {
         if (spineOf[v].length) return mean(spineOf[v]);
-        const ns = pass % 3 === 2 ? up[v].concat(down[v]) : pass % 2 === 0 ? up[v] : down[v];
+        const ns = pass % 3 === 2 ? both[v] : pass % 2 === 0 ? up[v] : down[v];
         return ns.length ? mean(ns) : y[v];
       });
-      const ys = placeWithGaps(targets, gapsOf(layer));
+      const ys = placeWithGaps(targets, gaps[l]);
       layer.forEach((v, i) => { y[v] = ys[i]; });
     }
   }
   return y;
+}
+
+/**
+ * Rows of a long graph: its layers cut into rows, like lines of text, when that lets the
+ * whole drawing be seen at a larger scale in a view of `view` size.
+ * @returns {{rowOf: number[], shift: number[], rows: number} | null}  null: one row is best
+ */
+function wrapRows(starts, width, band, view) {
+  const scaleOf = (n) => Math.min(view.width / (width / n + SIZES.layerGap),
+    view.height / (n * band + (n - 1) * ROW_GAP + 2 * SIZES.margin));
+  let rows = 1;
+  for (let n = 2; n <= MAX_ROWS; n++) if (scaleOf(n) > scaleOf(rows) * 1.05) rows = n;
+  if (rows === 1) return null;
+  const rowWidth = (starts[starts.length - 1] - starts[0]) / rows + 1;
+  const rowOf = starts.map((x) => Math.min(rows - 1, Math.floor((x - starts[0]) / rowWidth)));
+  const shift = new Array(rows).fill(0);
+  for (let l = starts.length - 1; l >= 0; l--) shift[rowOf[l]] = starts[l] - starts[0];
+  return { rowOf, shift, rows };
 }
 
 /** Nodes with only the inputs that are drawn; `slots` keeps each one's index in the API's list. */
@@ -350,7 +376,8 @@ function visibleInputs(nodes) {
 }
 
 /**
- * Lay out the graph (nodes left out of the list are not drawn, nor their edges).
+ * Lay out the graph (nodes left out of the list are not drawn, nor their edges). A large
+ * graph is wrapped into rows to suit a view of size `view` ({width, height}) when given.
  * @param {Array} nodes  API nodes: {id, kind, inputs}
  * Edges name their source node (`from`) and the drawn copy they leave (`source`: the
  * node's own id, or the id of a linked copy listed in `copies` with its position).
@@ -358,7 +385,7 @@ function visibleInputs(nodes) {
  *            copies: Array<{id, of, x, y, layer}>,
  *            width: number, height: number, layers: number, crossings: number}}
  */
-export function layoutGraph(allNodes, { labelWidth = () => 0 } = {}) {
+export function layoutGraph(allNodes, { labelWidth = () => 0, view = null } = {}) {
   const nodes = visibleInputs(allNodes);
   const index = new Map(nodes.map((n, i) => [n.id, i]));
   const consumers = nodes.map(() => []);
@@ -375,11 +402,12 @@ export function layoutGraph(allNodes, { labelWidth = () => 0 } = {}) {
   }
   const rank = depthFirstRanks(nodes, index, consumers);
   const { verts, links, chains } = buildLayered(nodes, index, layer, rank, height, large);
-  const { layers, up, down, crossings } = orderLayers(verts, links, large && verts.length > BIG_SWEEP_VERTS ? BIG_SWEEPS : SWEEPS);
-  const y = placeVertically(verts, layers, up, down);
+  const big = large && verts.length > BIG_SWEEP_VERTS;
+  const { layers, up, down, crossings } = orderLayers(verts, links, big ? BIG_SWEEPS : SWEEPS);
+  const y = placeVertically(verts, layers, up, down, big ? BIG_PASSES : PLACEMENT_PASSES);
 
-  let top = 0;
-  let bottom = 0;
+  let top = Infinity;
+  let bottom = -Infinity;
   verts.forEach((v, i) => {
     top = Math.min(top, y[i] - vertexHeight(v) / 2);
     bottom = Math.max(bottom, y[i] + vertexHeight(v) / 2);
@@ -396,9 +424,15 @@ export function layoutGraph(allNodes, { labelWidth = () => 0 } = {}) {
   });
   const starts = [left + SIZES.layerGap / 2];
   for (let l = 1; l < depthCount; l++) starts.push(starts[l - 1] + gaps[l - 1] + (l === 1 ? SIZES.inputGap : 0));
-  const xOf = (l) => starts[l];
   const lastGap = Math.max(SIZES.outputStub, gaps[depthCount - 1] - SIZES.layerGap / 2);
-  const yOf = (i) => SIZES.margin + y[i] - top;
+  const band = bottom - top;
+  const fullWidth = starts[depthCount - 1] + SIZES.layerGap / 2 + lastGap + SIZES.margin;
+  // a large graph that a view cannot show readably whole is wrapped into rows
+  const wrap = large && view && view.width > 0 && view.height > 0 ? wrapRows(starts, fullWidth, band, view) : null;
+  const rowOf = (l) => (wrap ? wrap.rowOf[l] : 0);
+  const xOf = (l) => starts[l] - (wrap ? wrap.shift[wrap.rowOf[l]] : 0);
+  const rowTop = (r) => SIZES.margin + r * (band + ROW_GAP);
+  const yOf = (i) => rowTop(rowOf(verts[i].layer)) + y[i] - top;
 
   const positions = new Map();
   nodes.forEach((n, i) => positions.set(n.id, { x: xOf(layer[i]), y: yOf(i), layer: layer[i] }));
@@ -410,20 +444,33 @@ export function layoutGraph(allNodes, { labelWidth = () => 0 } = {}) {
     groups.set(key, (groups.get(key) || 0) + 1);
   }
   const seen = new Map();
+  let returns = 0;
   const edges = chains.map((c) => {
     const key = `${c.from}->${c.to}`;
     const k = seen.get(key) || 0;
     seen.set(key, k + 1);
+    const points = [];
+    c.verts.forEach((v, j) => {
+      const p = { x: xOf(verts[v].layer), y: yOf(v) };
+      const prev = j > 0 ? verts[c.verts[j - 1]].layer : null;
+      if (prev !== null && rowOf(prev) !== rowOf(verts[v].layer)) {
+        // from the end of one row to the start of the next: out right, back through the gap
+        const last = points[points.length - 1];
+        const gapY = rowTop(rowOf(prev)) + band + ROW_GAP * (0.3 + 0.4 * ((returns++ % 7) / 6));
+        points.push({ x: last.x + SIZES.layerGap / 2, y: gapY }, { x: p.x - SIZES.layerGap / 2, y: gapY });
+      }
+      points.push(p);
+    });
     return {
       from: c.from, source: c.source, to: c.to, slot: c.slot, port: c.port, ports: c.ports, parallel: k, parallelCount: groups.get(key),
-      points: c.verts.map((v) => ({ x: xOf(verts[v].layer), y: yOf(v) })),
+      points,
     };
   });
   const depth = layers.length;
   return {
-    nodes: positions, edges, copies, crossings, layers: depth, large,
-    width: xOf(depth - 1) + SIZES.layerGap / 2 + lastGap + SIZES.margin,
+    nodes: positions, edges, copies, crossings, layers: depth, large, rows: wrap ? wrap.rows : 1,
+    width: maxOf(starts.map((_, l) => xOf(l)), 0) + SIZES.layerGap / 2 + lastGap + SIZES.margin,
     stub: lastGap,
-    height: bottom - top + 2 * SIZES.margin,
+    height: rowTop(wrap ? wrap.rows - 1 : 0) + band + SIZES.margin,
   };
 }

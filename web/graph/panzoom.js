@@ -1,22 +1,46 @@
 /**
  * Pan and zoom for the graph's SVG: drag to pan, wheel (or the +/- buttons and keys) to
- * zoom around the pointer, "fit" to see the whole graph. Below a zoom where edge labels
- * would be unreadably small the SVG gets the class "far" and hides them, so a 300-node
- * graph stays a clean picture until one zooms in.
+ * zoom around the pointer, "fit" to see the graph.
+ *
+ * Semantic zoom: every kind of text on the graph is shown only while it is at least
+ * MIN_TEXT_PX tall on screen; smaller, it gives way to the shapes (and group names, which
+ * keep their size), and zooming in brings it back. So a new graph opens whole (every
+ * node in view, as a picture of its shape), "fit" shows the whole graph when it can be
+ * read and otherwise a readable stretch around the current gate, and while stepping the
+ * current gate is kept in view, zoomed to a readable scale. A minimap shows where the
+ * view is whenever the graph does not fit it readably.
  */
-import { SIZES } from "../config.js";
+import { createMinimap } from "./minimap.js";
 
-const MIN_SCALE = 0.03;
+const MIN_SCALE = 0.004;
 const MAX_SCALE = 4;
 const DRAG_THRESHOLD = 4;  // pixels a press must move before it is a pan, not a click
-const READABLE_SCALE = 0.85;  // first zoom of a graph too large to read whole
+const READABLE_SCALE = 0.85;  // zoom of a readable stretch of a graph too large to read whole
 const GLIDE_MS = 250;
+const MIN_TEXT_PX = 10;       // smaller text is not drawn
+// base font sizes (px at zoom 1) of the graph's kinds of text, see svgstyle.js
+const TEXT_SIZES = [10, 12, 14, 15, 17];
+
+/** The growth of text when zoomed out (up to 30%), so the lecture's numbers stay legible. */
+function textGrowth(k) {
+  return Math.min(1.3, Math.max(1, 0.8 / k));
+}
+
+/** The smallest zoom at which edge labels (14 px) are legible. */
+function legibleScale() {
+  let k = 0.2;
+  while (14 * textGrowth(k) * k < MIN_TEXT_PX) k += 0.01;
+  return k;
+}
+const LEGIBLE = legibleScale();
 
 export function createPanZoom(svg, viewport) {
   let t = { x: 0, y: 0, k: 1 };
   let maxFitScale = 1.6;
   let glide = 0;
   let fitted = false;  // the view shows the graph as fit() left it (no zoom or pan since)
+  let focus = null;    // the drawing's point of interest: the current gate, else the start
+  const minimap = createMinimap(svg.parentElement, { onPan: (x, y) => centreOn(x, y, t.k) });
   // The view's size, kept by a ResizeObserver: asking the layout for it while stepping
   // would force a synchronous layout of the whole drawing on every step.
   // The SVG gets its size in pixels from its box: with a percentage size every layout of
@@ -30,7 +54,7 @@ export function createPanZoom(svg, viewport) {
   let lastSize = null;
   new ResizeObserver(([entry]) => {
     setView(entry.contentRect.width, entry.contentRect.height);
-    if (fitted) fit(lastSize);  // a new box (presenter, side panel, window): fit it again
+    if (fitted) whole(lastSize);  // a new box (presenter, side panel, window): fit it again
   }).observe(svg.parentElement);
   const viewSize = () => {
     if (!view.width) {
@@ -42,10 +66,45 @@ export function createPanZoom(svg, viewport) {
 
   function apply() {
     viewport.setAttribute("transform", `translate(${t.x.toFixed(2)},${t.y.toFixed(2)}) scale(${t.k.toFixed(4)})`);
-    svg.classList.toggle("far", t.k < SIZES.farScale);
-    // zoomed out, text grows a little (up to 30%) so the lecture's numbers stay legible
-    svg.style.setProperty("--ls", Math.min(1.3, Math.max(1, 0.8 / t.k)).toFixed(3));
+    const growth = textGrowth(t.k);
+    svg.classList.toggle("far", 14 * growth * t.k < MIN_TEXT_PX);
+    for (const size of TEXT_SIZES) svg.classList.toggle(`tiny-${size}`, size * growth * t.k < MIN_TEXT_PX);
+    svg.style.setProperty("--ls", growth.toFixed(3));
+    svg.style.setProperty("--k", t.k.toFixed(4));
     svg.dataset.scale = t.k.toFixed(3);
+    // the minimap shows when part of a graph too large to read whole is out of view
+    const size = lastSize;
+    const big = !!size && (size.width * LEGIBLE > view.width || size.height * LEGIBLE > view.height);
+    const all = !!size && t.x >= -1 && t.y >= -1 && t.x + size.width * t.k <= view.width + 1 &&
+      t.y + size.height * t.k <= view.height + 1;
+    minimap.update(t, view, big && !all);
+  }
+
+  /** Glide (or jump) to the view t = {x, y, k}. */
+  function moveTo(to, smooth) {
+    cancelAnimationFrame(glide);
+    if (!smooth) {
+      t = to;
+      apply();
+      return;
+    }
+    const from = { ...t };
+    const start = performance.now();
+    const stepFrame = (now) => {
+      const u = Math.min(1, (now - start) / GLIDE_MS);
+      const e = u * (2 - u);
+      t = { k: from.k + (to.k - from.k) * e, x: from.x + (to.x - from.x) * e, y: from.y + (to.y - from.y) * e };
+      apply();
+      if (u < 1) glide = requestAnimationFrame(stepFrame);
+    };
+    glide = requestAnimationFrame(stepFrame);
+  }
+
+  /** Put the drawing's point (x, y) in the middle of the view at zoom k. */
+  function centreOn(x, y, k, smooth = false) {
+    fitted = false;
+    const r = viewSize();
+    moveTo({ k, x: r.width / 2 - x * k, y: r.height / 2 - y * k }, smooth);
   }
 
   function zoomAt(factor, cx, cy) {
@@ -62,7 +121,7 @@ export function createPanZoom(svg, viewport) {
   }
 
   /** Show a width x height drawing whole, centred, no larger than the current cap. */
-  function fit(size) {
+  function whole(size) {
     if (!size) return;
     lastSize = size;
     const r = viewSize();
@@ -73,46 +132,61 @@ export function createPanZoom(svg, viewport) {
     fitted = true;
   }
 
+  /**
+   * "Fit": the whole drawing when it can be read whole; otherwise a readable stretch
+   * around the current gate (the start of the graph before the first step).
+   */
+  function fit(size) {
+    if (!size) return;
+    lastSize = size;
+    const r = viewSize();
+    if (!r.width || !r.height) return;
+    if (Math.min(maxFitScale, r.width / size.width, r.height / size.height) >= LEGIBLE) {
+      whole(size);
+      return;
+    }
+    const at = focus || startPoint(size);
+    centreOn(at.x, at.y, READABLE_SCALE);
+  }
+
+  /** The start of a graph: its left end, in the middle of its height (or its top rows). */
+  function startPoint(size) {
+    const r = viewSize();
+    const k = READABLE_SCALE;
+    return { x: r.width / 2 / k, y: size.height * k < r.height ? size.height / 2 : r.height / 2 / k };
+  }
+
   /** Fit again after the view's box changed, unless the user has zoomed or panned since. */
   function refit(size) {
-    if (fitted) fit(size);
+    if (fitted) whole(size);
+  }
+
+  /** The first view of a new graph: all of it (text too small to read gives way to shapes). */
+  function initial(size) {
+    focus = null;
+    minimap.mark(null);
+    whole(size);
   }
 
   /**
-   * The first view of a new graph: the whole graph when it fits at a readable scale;
-   * otherwise a readable scale showing its start (the inputs, left), as stepping begins there.
+   * Keep the drawing's point (x, y), the current gate, in view: pan (smoothly) when it is
+   * near the edge or out of view; zoom in to a readable scale when the view is too far out
+   * to read it.
    */
-  function initial(size) {
-    if (!size) return;
-    fit(size);
-    if (t.k >= SIZES.farScale + 0.1) return;
-    fitted = false;
-    const r = viewSize();
-    const k = READABLE_SCALE;
-    t = { k, x: 0, y: size.height * k < r.height ? (r.height - size.height * k) / 2 : 0 };
-    apply();
-  }
-
-  /** Pan (smoothly) so that the point (x, y) of the drawing is in view, when it is not. */
   function follow(x, y) {
+    focus = { x, y };
+    minimap.mark(focus);
+    if (t.k < LEGIBLE) {
+      centreOn(x, y, READABLE_SCALE, true);
+      return;
+    }
     const r = viewSize();
     const sx = x * t.k + t.x;
     const sy = y * t.k + t.y;
     const mx = Math.min(160, r.width * 0.2);
     const my = Math.min(100, r.height * 0.2);
     if (sx >= mx && sx <= r.width - mx && sy >= my && sy <= r.height - my) return;
-    const from = { ...t };
-    const to = { k: t.k, x: r.width / 2 - x * t.k, y: r.height / 2 - y * t.k };
-    const start = performance.now();
-    cancelAnimationFrame(glide);
-    const stepFrame = (now) => {
-      const u = Math.min(1, (now - start) / GLIDE_MS);
-      const e = u * (2 - u);
-      t = { k: to.k, x: from.x + (to.x - from.x) * e, y: from.y + (to.y - from.y) * e };
-      apply();
-      if (u < 1) glide = requestAnimationFrame(stepFrame);
-    };
-    glide = requestAnimationFrame(stepFrame);
+    centreOn(x, y, t.k, true);
   }
 
   function setMaxFitScale(k) {
@@ -156,5 +230,5 @@ export function createPanZoom(svg, viewport) {
   svg.addEventListener("pointercancel", end);
 
   apply();
-  return { fit, refit, initial, follow, zoomBy, setMaxFitScale, scale: () => t.k };
+  return { fit, whole, refit, initial, follow, zoomBy, setMaxFitScale, minimap, viewSize, scale: () => t.k };
 }

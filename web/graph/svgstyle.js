@@ -29,7 +29,7 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
   dominant-baseline: central; pointer-events: none; }
 .node .name { font-size: calc(15px * var(--ls, 1) * var(--boost, 1)); font-style: italic; font-weight: 600; fill: ${COLORS.text};
   text-anchor: middle; paint-order: stroke; stroke: #fff; stroke-width: 4px; }
-.node .shape { font-size: 12px; fill: ${COLORS.muted}; text-anchor: middle; paint-order: stroke;
+.node .shape { font-size: calc(12px * var(--ls, 1)); fill: ${COLORS.muted}; text-anchor: middle; paint-order: stroke;
   stroke: #fff; stroke-width: 3px; }
 .node.kind-op .sum { text-anchor: middle; }
 .node.pending .gate { stroke: #c9d1d9; stroke-dasharray: 3 3; }
@@ -43,5 +43,15 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .travel circle { fill: ${COLORS.gradient}; }
 .travel.fwd circle { fill: ${COLORS.forward}; }
 .travel text { font-size: 12px; font-weight: 700; fill: #fff; text-anchor: middle; dominant-baseline: central; }
-svg.far .val, svg.far .grad, svg.far .node .shape, svg.far .node .sum { display: none; }
+.chip-frame { fill: none; stroke: ${COLORS.muted}; stroke-width: 1; }
+svg.far .edge, svg.far .gate, svg.far .pill { vector-effect: non-scaling-stroke; stroke-width: 1.2px; }
+svg.far .node.pending .gate { stroke: ${COLORS.muted}; stroke-dasharray: none; }
+svg.far .edge.active-fwd, svg.far .edge.active-bwd, svg.far .node.current-fwd .gate,
+svg.far .node.current-bwd .gate { stroke-width: 3px; }
+svg.tiny-10 .symbol.longest { display: none; }
+svg.tiny-12 .symbol.longer, svg.tiny-12 .node .shape, svg.tiny-12 .travel { display: none; }
+svg.tiny-14 .symbol.long, svg.tiny-14 .label, svg.tiny-14 .sum { display: none; }
+svg.tiny-15 .pill-text, svg.tiny-15 .node .name { display: none; }
+svg.tiny-17 .symbol { display: none; }
+svg.far .label, svg.far .val, svg.far .grad, svg.far .node .shape, svg.far .node .sum { display: none; }
 `;
