@@ -130,8 +130,9 @@ class RunManager:
                         future.set_result(msg)
                 elif "event" in msg:
                     run.publish(msg["event"], msg["data"])
-        except (EOFError, OSError):
+        except (EOFError, OSError) as err:
             run.gone = True     # the process ended: killed, or out of memory / CPU time
+            log.info("training run %s ended: %r", run.id, err)
         except ValueError as err:
             log.warning("training run %s sent an unreadable message: %s", run.id, err)
         finally:

@@ -77,6 +77,7 @@ class Worker:
         return cls(pid, conn, lane)
 
     def send(self, message: bytes) -> None:
+        os.set_blocking(self.conn.fileno(), True)   # see receive()
         self.conn.send_bytes(message)
 
     async def receive(self) -> bytes:
@@ -89,6 +90,10 @@ class Worker:
             await ready
         finally:
             loop.remove_reader(fd)
+        # uvloop's add_reader leaves the socket non-blocking: a message larger than what
+        # has arrived so far would then fail half-read (BlockingIOError), as if the
+        # worker had died. The rest of a message the worker has started is on its way.
+        os.set_blocking(fd, True)
         return self.conn.recv_bytes()
 
     def kill(self) -> None:

@@ -18,11 +18,13 @@ pipe and computes nothing. It exits when the pipe closes (the server went away).
 from __future__ import annotations
 
 import json
+import logging
 import os
 import resource
 import time
 
 SLICE_SECONDS = 0.2
+log = logging.getLogger("chainrule.training")
 
 
 class Session:
@@ -123,6 +125,11 @@ def reply(conn, session: Session | None, msg: dict) -> Session | None:
     except MemoryError:
         send(conn, {"reply": msg.get("id"), "error": {"type": "limit", "msg": "the run needs more "
                                                 "memory than this server allows"}})
+    except Exception as err:    # a bug: the page still gets words, and the run goes on
+        log.exception("unexpected error in a training run")
+        send(conn, {"reply": msg.get("id"), "error": {
+            "type": "value", "msg": f"the training run could not do this "
+                                    f"({type(err).__name__}: {err})"}})
     return session
 
 
