@@ -77,7 +77,6 @@ class Worker:
         return cls(pid, conn, lane)
 
     def send(self, message: bytes) -> None:
-        os.set_blocking(self.conn.fileno(), True)   # see receive()
         self.conn.send_bytes(message)
 
     async def receive(self) -> bytes:
@@ -90,9 +89,8 @@ class Worker:
             await ready
         finally:
             loop.remove_reader(fd)
-        # uvloop's add_reader leaves the socket non-blocking: a message larger than what
-        # has arrived so far would then fail half-read (BlockingIOError), as if the
-        # worker had died. The rest of a message the worker has started is on its way.
+        # uvloop's add_reader leaves the fd non-blocking; the first bytes of a long answer
+        # may come before the rest, so the read blocks until the whole message is in.
         os.set_blocking(fd, True)
         return self.conn.recv_bytes()
 

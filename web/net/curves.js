@@ -1,23 +1,27 @@
 /**
  * Loss and accuracy curves in Plotly, train and test, extended point by point as the
  * training run streams them (TensorFlow Playground's loss chart, with accuracy beside it).
+ * Colours are the theme's: train in the accent colour, test in the gradient red.
  */
+import { token } from "../lib/theme.js";
+
 const CONFIG = { displayModeBar: false, responsive: true };
-const TRAIN = "#0969da";
-const TEST = "#cf222e";
 
 function layout(title, yaxis) {
+  const ink = token("--ink");
+  const grid = token("--line");
   return {
+    paper_bgcolor: "rgba(0,0,0,0)", plot_bgcolor: "rgba(0,0,0,0)", font: { color: ink },
     title: { text: title, font: { size: 13 } }, margin: { l: 44, r: 10, t: 28, b: 34 }, height: 210,
-    xaxis: { title: { text: "epochs", font: { size: 11 } }, zeroline: false },
-    yaxis, legend: { orientation: "h", y: -0.32, font: { size: 11 } }, showlegend: true,
+    xaxis: { title: { text: "epochs", font: { size: 11 } }, zeroline: false, gridcolor: grid },
+    yaxis: { ...yaxis, gridcolor: grid }, legend: { orientation: "h", y: -0.32, font: { size: 11 } }, showlegend: true,
   };
 }
 
 function traces() {
   return [
-    { x: [], y: [], name: "train", mode: "lines", line: { color: TRAIN } },
-    { x: [], y: [], name: "test", mode: "lines", line: { color: TEST } },
+    { x: [], y: [], name: "train", mode: "lines", line: { color: token("--accent") } },
+    { x: [], y: [], name: "test", mode: "lines", line: { color: token("--grad") } },
   ];
 }
 

@@ -3,7 +3,7 @@
  * GET /api/net/images), or an 8×8 pad to draw one with the mouse.
  */
 import { getJSON } from "../api.js";
-import { el } from "../conv/dom.js";
+import { el } from "../lib/dom.js";
 import { gridCanvas } from "./grid.js";
 
 const THUMB_CELL = 4;
@@ -24,7 +24,7 @@ export function createDigitPicker(host, { onPick }) {
     const ctx = pad.getContext("2d");
     ctx.fillStyle = "#fff";
     ctx.fillRect(0, 0, pad.width, pad.height);
-    ctx.drawImage(gridCanvas(pixels, PAD_CELL, { scale: 1 }), 0, 0);
+    ctx.drawImage(gridCanvas(pixels, PAD_CELL, { scale: 1, picture: true }), 0, 0);
     ctx.strokeStyle = "#d0d7de";
     for (let i = 0; i <= 8; i++) {
       ctx.beginPath(); ctx.moveTo(i * PAD_CELL, 0); ctx.lineTo(i * PAD_CELL, pad.height); ctx.stroke();
@@ -67,7 +67,7 @@ export function createDigitPicker(host, { onPick }) {
   getJSON("/api/net/images?split=test&start=0&count=24").then((answer) => {
     for (const item of answer.images) {
       const thumb = el("button", { type: "button", class: "net-thumb", testid: `net-image-${item.index}`, title: `test image ${item.index}: a ${item.label}` },
-        [gridCanvas(item.pixels, THUMB_CELL, { scale: 1 }), el("span", { text: String(item.label) })]);
+        [gridCanvas(item.pixels, THUMB_CELL, { scale: 1, picture: true }), el("span", { text: String(item.label) })]);
       thumb.addEventListener("click", () => pick({ split: "test", index: item.index }, `test image ${item.index} (a ${item.label})`, thumb));
       strip.append(thumb);
     }

@@ -1,8 +1,9 @@
 /**
- * Value grids on canvases: an activation map (white to ink), a gradient (blue, white,
- * red around zero) or a filter, one cell per number. The colour scale is the drawing's
- * own business; the numbers are the server's.
+ * Value grids on canvases, one cell per number: maps, gradients and filters in the page's
+ * one diverging scheme (lib/heatmap.js: blue below zero, the surface at zero, red above),
+ * digits as ink on paper. The numbers are the server's.
  */
+import { cellRgb, rgbCss } from "../lib/heatmap.js";
 
 /** The largest |value| of a nested list (at least a tiny positive number). */
 export function extent(values) {
@@ -11,20 +12,16 @@ export function extent(values) {
   return top;
 }
 
-function colour(v, scale, diverging) {
-  if (typeof v !== "number") return "#f0c000";             // "nan" / "inf" from the server
-  const t = Math.max(-1, Math.min(1, v / scale));
-  if (!diverging) {
-    const g = Math.round(255 - 225 * Math.max(0, t));
-    return `rgb(${g},${g},${Math.min(255, g + 12)})`;
-  }
-  const a = Math.round(255 - 200 * Math.abs(t));
-  return t >= 0 ? `rgb(255,${a},${a})` : `rgb(${a},${a},255)`;
+function colour(v, scale, picture) {
+  if (!picture) return rgbCss(cellRgb(v, { maxAbs: scale }, "signed"));
+  if (typeof v !== "number") return "#999";
+  const g = Math.round(255 - 230 * Math.max(0, Math.min(1, v / scale)));
+  return `rgb(${g},${g},${g})`;
 }
 
 /**
  * A canvas showing `rows` (a 2-D list) with cells of `cell` pixels.
- * options: {scale, diverging, title, testid}
+ * options: {scale, picture (a digit: ink on paper), title, testid}
  */
 export function gridCanvas(rows, cell, options = {}) {
   const h = rows.length;
@@ -39,7 +36,7 @@ export function gridCanvas(rows, cell, options = {}) {
   const scale = options.scale || extent(rows);
   for (let i = 0; i < h; i++) {
     for (let j = 0; j < w; j++) {
-      ctx.fillStyle = colour(rows[i][j], scale, options.diverging);
+      ctx.fillStyle = colour(rows[i][j], scale, options.picture);
       ctx.fillRect(j * cell, i * cell, cell, cell);
     }
   }

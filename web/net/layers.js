@@ -4,7 +4,7 @@
  * A stack that does not fit shows the server's explanation at the layer that breaks it.
  */
 import { postJSON } from "../api.js";
-import { el } from "../conv/dom.js";
+import { el } from "../lib/dom.js";
 
 /** The settings each layer type takes, with the bounds of their inputs. */
 const FIELDS = {

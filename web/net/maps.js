@@ -5,7 +5,8 @@
  * POST /api/net/runs/{run}/inspect. Clicking a conv block's map opens the conv view on it;
  * clicking an FC unit opens the graph view on that unit's dot product.
  */
-import { el, fmt } from "../conv/dom.js";
+import { el } from "../lib/dom.js";
+import { fmt } from "../lib/format.js";
 import { extent, gridCanvas, vectorRows } from "./grid.js";
 
 const VOLUME_CELL = 9;
@@ -28,7 +29,7 @@ function volumeMaps(value, i, kind, onClick) {
   const scale = extent(value);
   return value.map((channel, c) => {
     const canvas = gridCanvas(channel, VOLUME_CELL, {
-      scale, diverging: kind === "grad", testid: `layer-${kind === "grad" ? "grad" : "map"}-${i}-${c}`,
+      scale, testid: `layer-${kind === "grad" ? "grad" : "map"}-${i}-${c}`,
       title: `${kind === "grad" ? "gradient" : "map"} ${c + 1}`,
     });
     if (onClick) { canvas.classList.add("clickable"); canvas.addEventListener("click", onClick); }
@@ -38,7 +39,7 @@ function volumeMaps(value, i, kind, onClick) {
 
 function vectorMap(value, i, kind) {
   return [gridCanvas(vectorRows(value, VECTOR_WIDTH), VOLUME_CELL, {
-    diverging: kind === "grad", testid: `layer-${kind === "grad" ? "grad" : "map"}-${i}-0`,
+    testid: `layer-${kind === "grad" ? "grad" : "map"}-${i}-0`,
     title: `${value.length} ${kind === "grad" ? "gradients" : "values"}`,
   })];
 }
@@ -49,7 +50,7 @@ function unitButtons(value, i, onNeuron, grads) {
     type: "button", class: "net-unit", testid: `neuron-${i}-${u}`,
     title: `unit ${u}: ${v}${grads ? `, gradient ${grads[u]}` : ""}; click to open its computation in the graph view`,
     on: { click: () => onNeuron(i, u) },
-  }, [el("span", { class: "muted", text: String(u) }), el("span", { text: fmt(v, 2) })]));
+  }, [el("span", { class: "muted", text: String(u) }), el("span", { text: fmt(v) })]));
 }
 
 function probabilities(result) {
@@ -94,7 +95,7 @@ export function renderMaps(host, result, plan, { onConv, onNeuron }) {
     ? `the network reads it as a ${result.predicted}`
     : `a ${result.label}; the network reads a ${result.predicted}`;
   host.replaceChildren(
-    el("p", { class: "net-maps-caption" }, [el("b", { text: result.source }), `: ${verdict}. Loss ${fmt(result.loss, 4)} (cross-entropy against ${result.target}). `,
+    el("p", { class: "net-maps-caption" }, [el("b", { text: result.source }), `: ${verdict}. Loss ${fmt(result.loss)} (cross-entropy against ${result.target}). `,
       el("span", { class: "muted", text: "Left: each layer's output; right: dL/d(that output), red positive, blue negative." })]),
     probabilities(result), ...rows);
 }

@@ -6,9 +6,9 @@
  * maps, gradients and the class probabilities. It computes no maths of its own.
  */
 import { ApiError, postJSON } from "../api.js";
-import { el } from "../conv/dom.js";
+import { el } from "../lib/dom.js";
 import { offerExample } from "../handoff.js";
-import { encodeHash } from "../state.js";
+import { encodeHash } from "../graph/state.js";
 import { createCurves } from "./curves.js";
 import { createDigitPicker } from "./digits.js";
 import { gridCanvas, extent } from "./grid.js";
@@ -113,7 +113,7 @@ export function mountNetView(root) {
     if (!first) { p.filters.replaceChildren(el("p", { class: "muted", text: "no conv layer" })); return; }
     const scale = extent(first.weights);
     p.filters.replaceChildren(...first.weights.map((w, k) => el("figure", { class: "net-filter" }, [
-      ...w.map((channel, c) => gridCanvas(channel, 12, { scale, diverging: true, testid: `filter-${k}-${c}` })),
+      ...w.map((channel, c) => gridCanvas(channel, 12, { scale, testid: `filter-${k}-${c}` })),
       el("figcaption", { class: "muted", text: `filter ${k + 1}` })])));
   }
 
