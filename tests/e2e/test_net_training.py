@@ -55,6 +55,17 @@ def test_one_batch_at_a_time_and_reset(page, server_url):
 
 def test_a_stack_that_does_not_fit_is_explained(page, server_url):
     net = NetPage(page, server_url).open()
+    # a second conv block, inserted before the flatten: 4x4x8 -> conv 3x3 pad 1 -> 4x4x8
+    net.testid("net-layer-3").click()
+    net.testid("net-add-type").select_option("conv")
+    net.testid("net-add-layer").click()
+    page.wait_for_function("document.querySelector('[data-testid=net-layer-3-shape]')"
+                           "?.textContent === '4×4×8'")
+    assert net.testid("net-layer-4").inner_text().startswith("flatten")
+    assert net.testid("net-parameters").inner_text().startswith("1,954 parameters")
+    net.testid("net-layer-3-remove").click()
+    page.wait_for_function("document.querySelector('[data-testid=net-parameters]')"
+                           ".textContent.startsWith('1,370')")
     net.testid("net-layer-0-stride").fill("3")
     net.testid("net-layer-0-stride").dispatch_event("change")
     error = net.testid("net-plan-error")
