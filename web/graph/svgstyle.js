@@ -40,6 +40,15 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .node.copy .pill { stroke-dasharray: 6 2; }
 .node.linked .pill { stroke: ${COLORS.selected}; stroke-width: 3; }
 .node.selected .gate, .node.selected .pill { stroke: ${COLORS.selected}; stroke-width: 3.5; }
+.group-box { fill: rgba(9, 105, 218, 0.035); stroke: ${COLORS.inputStroke}; stroke-width: 1.4; stroke-dasharray: 6 4; }
+.group-header { font-size: calc(13px * var(--hs, 1)); font-weight: 700; fill: ${COLORS.inputStroke}; cursor: pointer;
+  paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+.group-header:focus { outline: none; text-decoration: underline; }
+.node.folded-group .group-header { text-anchor: middle; }
+.node.folded-group .gate { fill: #eef6ff; stroke: ${COLORS.inputStroke}; stroke-width: 2.5; }
+.node .local { font-size: calc(13px * var(--ls, 1)); font-weight: 600; fill: ${COLORS.gradient}; text-anchor: middle;
+  paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+svg.tiny-headers .group-header { display: none; }
 .travel circle { fill: ${COLORS.gradient}; }
 .travel.fwd circle { fill: ${COLORS.forward}; }
 .travel text { font-size: 12px; font-weight: 700; fill: #fff; text-anchor: middle; dominant-baseline: central; }
@@ -49,7 +58,7 @@ svg.far .node.pending .gate { stroke: ${COLORS.muted}; stroke-dasharray: none; }
 svg.far .edge.active-fwd, svg.far .edge.active-bwd, svg.far .node.current-fwd .gate,
 svg.far .node.current-bwd .gate { stroke-width: 3px; }
 svg.tiny-10 .symbol.longest { display: none; }
-svg.tiny-12 .symbol.longer, svg.tiny-12 .node .shape, svg.tiny-12 .travel { display: none; }
+svg.tiny-14 .node .local, svg.tiny-12 .symbol.longer, svg.tiny-12 .node .shape, svg.tiny-12 .travel { display: none; }
 svg.tiny-14 .symbol.long, svg.tiny-14 .label, svg.tiny-14 .sum { display: none; }
 svg.tiny-15 .pill-text, svg.tiny-15 .node .name { display: none; }
 svg.tiny-17 .symbol { display: none; }
