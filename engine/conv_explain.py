@@ -21,6 +21,7 @@ from engine.layers import (
     receptive_fields,
     shape_text,
 )
+from engine.limits import check_conv_buffers
 from engine.registry import Context, shape_error, value_error
 from engine.settings import DEFAULT_LIMITS, Limits
 
@@ -116,6 +117,7 @@ def _conv_stage(x: np.ndarray, filters, size, stride, pad, weights, bias, seed,
     padded = c * geo.padded_hw[0] * geo.padded_hw[1]
     _check_total(2 * (x.size + padded) + 2 * w.size
                  + 4 * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
+    check_conv_buffers(1, c, geo.size, geo.out_hw, limits)
     ph, pw = geo.pad
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
     ctx = Context()
@@ -136,7 +138,8 @@ def _no_conv_stage(x: np.ndarray) -> dict:
             "receptive_fields": None}
 
 
-def _pool_stage(act: np.ndarray, size, stride) -> tuple[dict, Context]:
+def _pool_stage(act: np.ndarray, size, stride, limits: Limits) -> tuple[dict, Context]:
+    MaxPool2d.precheck([act], {"size": size, "stride": stride}, limits)
     ctx = Context()
     out = MaxPool2d.forward(ctx, act, size=size, stride=stride)
     geo = ctx.geo
@@ -177,7 +180,7 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
     result["relu"] = act if relu else None
     final, pool_ctx, result["pool"] = act, None, None
     if pool_args is not None:
-        result["pool"], pool_ctx = _pool_stage(act, *pool_args)
+        result["pool"], pool_ctx = _pool_stage(act, *pool_args, limits)
         final = result["pool"]["output"]
 
     up = result["upstream"] = _upstream(upstream, final.shape, seed, limits)

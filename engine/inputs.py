@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from engine.errors import EngineError
+from engine.limits import check_objects
 from engine.settings import DEFAULT_LIMITS, Limits
 
 INITS = ("randn", "uniform", "zeros", "ones", "arange")
@@ -56,6 +57,8 @@ def _from_generator(spec: Mapping, name: str, limits: Limits) -> np.ndarray:
     if size > limits.max_input_elements:
         raise _limit(f"input '{name}': shape {list(shape)} has {size:,} elements, more than "
                      f"the limit of {limits.max_input_elements:,}")
+    if size == 0:  # no numbers, but perhaps millions of empty lists
+        check_objects(f"input '{name}'", tuple(shape), limits.max_input_elements)
     init = spec.get("init", "randn")
     if init not in INITS:
         raise _value(f"input '{name}': init must be one of {', '.join(INITS)}, got {init!r}")

@@ -43,6 +43,7 @@ from engine.conv_shapes import (
     receptive_fields,
     shape_text,
 )
+from engine.limits import check_conv_buffers, check_pool
 from engine.registry import Context, Op, register
 
 # Describe a node's padded input / arg-max positions only up to this many elements.
@@ -73,6 +74,7 @@ class Conv2d(Op):
         b_shape = np.shape(xs[2]) if len(xs) > 2 else None
         geo = conv_geometry(np.shape(xs[0]), np.shape(xs[1]), b_shape, **params)
         _check_size("conv2d", geo.n * geo.k * geo.out_hw[0] * geo.out_hw[1], limits)
+        check_conv_buffers(geo.n, geo.c, geo.size, geo.out_hw, limits)
 
     @staticmethod
     def forward(ctx: Context, x, w, b=None, stride=1, pad=0):
@@ -121,6 +123,13 @@ class Conv2d(Op):
 
 class _Pool(Op):
     params = {"size": 2, "stride": 2}
+
+    @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        """Refuse windows whose work buffers or loops are over the limits, before any work."""
+        geo = pool_geometry(cls.name, np.shape(xs[0]), **params)
+        n, c = ((1,) * (4 - len(geo.x_shape)) + geo.x_shape)[:2]
+        check_pool(cls.name, n, c, geo.size, geo.stride, geo.out_hw, limits)
 
     @classmethod
     def code(cls, args, params):

@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from engine.errors import EngineError
+from engine.limits import check_matmul_backward
 from engine.registry import Context, Op, register, shape_error, unbroadcast, value_error
 
 
@@ -736,9 +737,21 @@ def matmul_backward(a, b, grad):
     b2 = b[:, None] if b.ndim == 1 else b
     g2 = np.reshape(grad, np.broadcast_shapes(a2.shape[:-2], b2.shape[:-2])
                     + (a2.shape[-2], b2.shape[-1]))
-    da = g2 @ np.swapaxes(b2, -1, -2)
-    db = np.swapaxes(a2, -1, -2) @ g2
-    return unbroadcast(da, a2.shape).reshape(a.shape), unbroadcast(db, b2.shape).reshape(b.shape)
+    if g2.ndim > 2 and a2.ndim == 2:
+        # a is shared by every batch entry: its gradient sums g_i b_iᵀ over the batch, one
+        # matmul of (m, batch*n) by (batch*n, k), never a (batch, m, k) stack.
+        b3 = np.broadcast_to(b2, g2.shape[:-2] + b2.shape[-2:])
+        da = (np.moveaxis(g2, -2, 0).reshape(g2.shape[-2], -1)
+              @ np.swapaxes(b3, -1, -2).reshape(-1, b2.shape[-2]))
+    else:
+        da = unbroadcast(g2 @ np.swapaxes(b2, -1, -2), a2.shape)
+    if g2.ndim > 2 and b2.ndim == 2:
+        # likewise for a shared b: the sum of a_iᵀ g_i is Aᵀ G over the stacked rows.
+        a3 = np.broadcast_to(a2, g2.shape[:-1] + a2.shape[-1:])
+        db = a3.reshape(-1, a2.shape[-1]).T @ g2.reshape(-1, g2.shape[-1])
+    else:
+        db = unbroadcast(np.swapaxes(a2, -1, -2) @ g2, b2.shape)
+    return da.reshape(a.shape), db.reshape(b.shape)
 
 
 @register
@@ -753,7 +766,9 @@ class Matmul(Op):
         _check_matmul("matmul", sa, sb)
         rows = sa[-2] if len(sa) > 1 else 1
         cols = sb[-1] if len(sb) > 1 else 1
-        _check_result_size("matmul", sa[:-2] + (rows, cols), sb[:-2], limits)
+        batch = np.broadcast_shapes(sa[:-2], sb[:-2])  # a 2-D a may meet a batched b
+        _check_result_size("matmul", batch + (rows, cols), (), limits)
+        check_matmul_backward(sa, sb, limits)
 
     @staticmethod
     def forward(ctx, a, b):

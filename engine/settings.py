@@ -18,6 +18,7 @@ class Limits:
     max_exponent: float = 1_000.0           # |p| in x ** p
     max_gradcheck_elements: int = 5_000     # input elements a gradient check may perturb
     max_seconds: float | None = None        # wall-clock budget for one evaluation
+    max_response_numbers: int | None = None  # numbers and lists of the trace's answer
 
 
 DEFAULT_LIMITS = Limits()

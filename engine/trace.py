@@ -15,6 +15,7 @@ from engine.errors import EngineError
 from engine.explain import finish_groups, group_dict, worked
 from engine.graph import Node, assign_displays
 from engine.inputs import make_input
+from engine.limits import AnswerBudget, objects
 from engine.parser import parse
 from engine.registry import Context
 from engine.settings import DEFAULT_LIMITS, Limits
@@ -48,7 +49,6 @@ def evaluate(expression: str, inputs: dict | None = None, *, output: str | None 
         out = _output_node(graph, output)
         nodes = _needed(graph.nodes, out)
         graph.assign_ids(nodes)
-        assign_displays(nodes)
         warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
         warnings += unused_statements(graph, out)
         # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
@@ -132,10 +132,12 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
     """Compute every op node's value in topological order."""
     total = 0
     cap = limits.max_total_elements
+    answer = AnswerBudget(limits.max_response_numbers)
     for node in nodes:
         op = node.op
         if op is None:
-            total += node.value.size
+            total += node.value.size or objects(node.value.shape)
+            answer.add(node.value.shape, node.users)
             continue
         if deadline is not None and time.perf_counter() > deadline:
             raise _too_slow(limits)
@@ -154,7 +156,8 @@ def run_forward(nodes: list[Node], limits: Limits, deadline: float | None) -> No
             if value.dtype.kind not in "iu":     # labels and indices stay integers
                 value = value.astype(np.float64)
         node.value = value
-        total += value.size
+        total += value.size or objects(value.shape)  # a zero-size value still has lists
+        answer.add(value.shape, node.users, [x.shape for x in xs])
         if total > cap:
             raise EngineError(f"the values of the graph hold more than {cap:,} numbers",
                               kind="limit", line=node.line, col=node.col)
@@ -245,6 +248,7 @@ class Trace:
         self.warnings: list[str] = warnings
         self.gradcheck: dict | None = None
         self.groups: list = []
+        self._named = False
         def kept(n: Node) -> bool:
             return n.users > 0 or n is out
         self.variables: dict[str, Node] = {k: n for k, n in graph.names.items() if kept(n)}
@@ -269,9 +273,16 @@ class Trace:
         if len(bad) > MAX_WARNINGS:
             self.warnings.append(f"... and {len(bad) - MAX_WARNINGS} more non-finite results")
 
+    def _displays(self) -> None:
+        """Display names, made once, when the trace is first shown (only presentation)."""
+        if not self._named:
+            assign_displays(self.nodes)
+            self._named = True
+
     @property
     def backward_steps(self) -> list[dict]:
         """One dict per gate, output first: upstream × local = downstream."""
+        self._displays()
         with np.errstate(all="ignore"):
             return [self._step_dict(node, g, downs) for node, g, downs in self._steps]
 
@@ -282,6 +293,7 @@ class Trace:
                 "worked": worked(node, g, downs, local)}
 
     def node_dict(self, node: Node) -> dict:
+        self._displays()
         pattern = node.op.node_pattern(node.ctx) if node.op else \
             ("adder" if node.users > 1 else None)
         value = node.value
@@ -302,6 +314,7 @@ class Trace:
 
     def to_dict(self, code: bool = False) -> dict:
         """The body of POST /api/graph (numpy values left for the server to serialise)."""
+        self._displays()
         d = {"output": self.output, "value": self.value,
              "gradients": dict(self.gradients),
              "nodes": [self.node_dict(n) for n in self.nodes],

@@ -26,7 +26,8 @@ import uvicorn
 from pydantic import ValidationError
 
 import engine
-from server import gradebook, grading, serialize
+from engine import grading
+from server import gradebook, serialize
 from server.schemas import BatchGradeRequest
 
 EXIT_OK, EXIT_BAD_INPUT, EXIT_USAGE = 0, 1, 2
@@ -136,7 +137,10 @@ def cmd_grade(args) -> int:
             body = BatchGradeRequest.model_validate_json(read_text(args.file))
         except ValidationError as err:
             raise BadInput(f"{args.file} is not a batch grading body:\n{err}") from None
-    result = grading.grade_batch(body, engine.Limits())
+    result = grading.grade_batch(
+        body.expression, body.inputs, body.submissions, output=body.output,
+        upstream=body.upstream, rtol=body.rtol, atol=body.atol, reveal=body.reveal,
+        require=body.require.model_dump() if body.require else None)
     if args.gradebook:
         text = gradebook.write_gradebook(result, gradebook.answer_columns(body, body.submissions))
         try:
@@ -152,6 +156,9 @@ def cmd_grade(args) -> int:
     width = max([len("id")] + [len(k) for k in result["results"]])
     print(f"{'id'.ljust(width)}  score   correct/total")
     for key, r in result["results"].items():
+        if "detail" in r:
+            print(f"{key.ljust(width)}  error   {r['detail'][0]['msg']}")
+            continue
         print(f"{key.ljust(width)}  {r['score']:.3f}   {r['correct']}/{r['total']}")
     print(f"{result['count']} submissions, mean score {result['mean_score']:.3f}")
     return EXIT_OK

@@ -94,8 +94,10 @@ def answer_columns(body, submissions) -> list[tuple[str, str]]:
             for name in getattr(body.require, kind):
                 seen[(kind, name)] = None
     for s in submissions:
+        answers = s.get("answers") if isinstance(s, dict) else None
         for kind in KINDS:
-            for name in getattr(s.answers, kind):
+            given = answers.get(kind) if isinstance(answers, dict) else None
+            for name in given if isinstance(given, dict) else ():
                 seen[(kind, name)] = None
     return list(seen)
 
@@ -106,6 +108,9 @@ def write_gradebook(result: dict, columns: list[tuple[str, str]]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["id", "score"] + [column(k, n) for k, n in columns])
     for key, graded in result["results"].items():
+        if "detail" in graded:  # a malformed submission: no score, no marks
+            writer.writerow([key, ""] + [""] * len(columns))
+            continue
         verdicts = graded["results"]
         marks = []
         for kind, name in columns:

@@ -227,8 +227,10 @@ class GradingFields(ProgramFields):
     atol: float = Field(DEFAULT_ATOL, ge=0, le=1e6, description=f"Absolute tolerance. "
                         f"{TOLERANCE_DOC}")
     reveal: bool = Field(False, description="Include the expected value in each verdict.")
-    require: Required | None = Field(None, description="Answers every submission must give; a "
-                                     "missing one counts as wrong.")
+    require: Required | None = Field(None, description="The answers asked for: the score is "
+                                     "the fraction of them answered right (a missing one is "
+                                     "wrong); other answers are judged and reported with "
+                                     "scored = false, but do not count.")
 
 
 class GradeRequest(GradingFields):
@@ -247,15 +249,21 @@ class BatchGradeRequest(GradingFields):
     """Body of POST /api/grade/batch (and of the file `chainrule grade` reads)."""
 
     model_config = schema_examples(BATCH_EXAMPLES)
-    submissions: list[Submission]
+    submissions: list[Any] = Field(description="Submissions, each {\"id\": string or integer, "
+                                   "\"answers\": {\"grad\": {...}, \"value\": {...}}} (see "
+                                   "Submission). Each is checked on its own: a malformed one "
+                                   "gets an error entry in the results, the others are graded.")
 
     @model_validator(mode="after")
     def _unique_ids(self):
         seen = set()
         for s in self.submissions:
-            if str(s.id) in seen:
-                raise ValueError(f"duplicate submission id {str(s.id)!r}: ids must be unique")
-            seen.add(str(s.id))
+            sid = s.get("id") if isinstance(s, dict) else None
+            if type(sid) not in (str, int):
+                continue
+            if str(sid) in seen:
+                raise ValueError(f"duplicate submission id {str(sid)!r}: ids must be unique")
+            seen.add(str(sid))
         return self
 
 
@@ -264,6 +272,8 @@ class Verdict(_Response):
     given: Any = Field(None, description="The submitted value as read.")
     expected: Any = Field(None, description="The right answer (only when reveal is true).")
     message: str
+    scored: bool | None = Field(None, description="With require: whether this answer counts "
+                                "toward the score (false for an answer not asked for).")
 
 
 class Verdicts(_Response):
@@ -272,7 +282,8 @@ class Verdicts(_Response):
 
 
 class GradeResponse(_Response):
-    """One submission's grade: score = correct / total."""
+    """One submission's grade: score = correct / total (total: the required answers when
+    require is given, else every answer given)."""
 
     score: float
     correct: int
@@ -280,12 +291,22 @@ class GradeResponse(_Response):
     results: Verdicts
 
 
+class SubmissionError(_Response):
+    """A malformed submission of a batch: what is wrong with it, FastAPI-shaped."""
+
+    detail: list[ErrorItem]
+
+
 class BatchGradeResponse(_Response):
     """Grades keyed by submission id, in the order submitted."""
 
     count: int
-    mean_score: float
-    results: dict[str, GradeResponse]
+    graded: int | None = Field(None, description="Submissions graded (count minus the "
+                               "malformed ones).")
+    mean_score: float = Field(description="Mean score of the graded submissions.")
+    results: dict[str, GradeResponse | SubmissionError] = Field(
+        description="Submission id (or #position when it has none) -> its grade, or an "
+        "error entry for a malformed submission.")
     warnings: list[str] = Field(default_factory=list)
 
 

@@ -142,7 +142,7 @@ def test_unknown_route_is_404_not_500(client):
 
 def test_time_limit_refuses_long_work():
     settings = Settings(max_seconds=0.05, max_input_elements=10_000_000,
-                        max_total_elements=500_000_000)
+                        max_total_elements=500_000_000, max_response_numbers=10**9)
     with TestClient(create_app(settings)) as c:
         body = {"expression": "y = x @ x; z = y @ x; f = sum(z @ x)",
                 "inputs": {"x": {"shape": [1500, 1500], "init": "randn"}}}

@@ -38,7 +38,8 @@ def alive(pid: int) -> bool:
 
 
 async def started_pool(**overrides) -> pool.WorkerPool:
-    p = pool.WorkerPool(Settings(**overrides))
+    """A started pool; answers may be large, so that HEAVY runs until it is stopped."""
+    p = pool.WorkerPool(Settings(**{"max_response_numbers": 10**9, **overrides}))
     await p.start()
     return p
 
