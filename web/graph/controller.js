@@ -145,6 +145,7 @@ export function mountGraphView(root, chrome) {
     if (folded.has(id)) folded.delete(id);
     else folded.add(id);
     draw();
+    panzoom.refit(view.size());
     const same = model.steps.findIndex((st) => st.kind === at.kind && st.node === at.node);
     const owner = (trace.groups || []).find((g) => g.id === id);
     const step = same >= 0 ? same : Math.max(0, model.steps.findIndex((st) => st.kind === at.kind && owner && st.node === owner.output));

@@ -14,7 +14,7 @@
  *   1. layers by longest path from the inputs (constants sit just left of their gate);
  *      in a large graph every node is then pulled right, next to its first reader, so
  *      the weights of a 100-term sum sit beside their products, not in one tall column;
- *   2. linked copies: in a large graph, an input or constant read by gates in many
+ *   2. linked copies: an input or constant read by gates in many
  *      layers (the x of a 100-step chain, a weight used at every step of a loop) is drawn
  *      once next to each reader instead of sending edges across the whole drawing;
  *      the copies light up together (graphview.js);
@@ -39,7 +39,7 @@ const SPINE_WEIGHT = 8;     // pull of a gate's spine input over its side inputs
 const LARGE_GRAPH = 40;
 const ROW_GAP = 110;         // room between the rows of a wrapped graph (edges return through it)
 const MAX_ROWS = 12;      // from this many drawn nodes on, nodes sit next to their readers
-const COPY_MIN_READERS = 3;  // a large graph's input read by this many gates ...
+const COPY_MIN_READERS = 3;  // an input read by this many gates ...
 const COPY_MIN_SPAN = 3;     // ... in layers this far apart is drawn next to each reader
 
 /** Largest (smallest) of a list without spreading it into arguments (no stack limit). */
@@ -393,15 +393,12 @@ export function layoutGraph(allNodes, { labelWidth = () => 0, view = null } = {}
   const layer = assignLayers(nodes, index, consumers);
   const height = layer.slice();
   const large = nodes.length >= LARGE_GRAPH;
-  let copies = [];
-  if (large) {
-    pullRight(nodes, index, consumers, layer);
-    copies = linkCopies(nodes, consumers, layer);
-    nodes.forEach((n, i) => index.set(n.id, i));
-    while (height.length < nodes.length) height.push(0);
-  }
+  if (large) pullRight(nodes, index, consumers, layer);
+  const copies = linkCopies(nodes, consumers, layer);
+  nodes.forEach((n, i) => index.set(n.id, i));
+  while (height.length < nodes.length) height.push(0);
   const rank = depthFirstRanks(nodes, index, consumers);
-  const { verts, links, chains } = buildLayered(nodes, index, layer, rank, height, large);
+  const { verts, links, chains } = buildLayered(nodes, index, layer, rank, height, large || copies.length > 0);
   const big = large && verts.length > BIG_SWEEP_VERTS;
   const { layers, up, down, crossings } = orderLayers(verts, links, big ? BIG_SWEEPS : SWEEPS);
   const y = placeVertically(verts, layers, up, down, big ? BIG_PASSES : PLACEMENT_PASSES);
