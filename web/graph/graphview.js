@@ -122,8 +122,9 @@ export function createGraphView(svg, { onSelect, onToggle } = {}) {
       y1 = Math.max(y1, p.y);
     }
     if (x0 === Infinity) return null;
+    // room around the gates for their names above and shapes below, and for the header
     const pad = SIZES.gateRadius + 12 + 12 * depth;
-    const box = { x0: x0 - pad, y0: y0 - pad - 22, x1: x1 + pad, y1: y1 + pad + 10 };
+    const box = { x0: x0 - pad, y0: y0 - pad - 44, x1: x1 + pad, y1: y1 + pad + 24 };
     const g = el("g", { class: "group", "data-group-id": group.id, "data-group-name": group.name,
       "data-folded": "false" }, groupLayer);
     el("rect", { class: "group-box", x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0, rx: 12 }, g);

@@ -174,11 +174,20 @@ function buildLayered(nodes, index, layer, rank, height, large) {
     const arity = node.inputs.length;
     // the input with the longest history is the gate's spine: its edge pulls hardest when
     // vertical positions are placed, so a chain runs straight and side inputs hang off it
+    // (only an input with more history than every other: no spine among equals)
     let spine = -1;
+    let tied = false;
     node.inputs.forEach((id, port) => {
-      const s = index.get(id);
-      if (spine < 0 || height[s] > height[index.get(node.inputs[spine])]) spine = port;
+      const h = height[index.get(id)];
+      const best = spine < 0 ? -1 : height[index.get(node.inputs[spine])];
+      if (h > best) {
+        spine = port;
+        tied = false;
+      } else if (h === best) {
+        tied = true;
+      }
     });
+    if (tied || (spine >= 0 && height[index.get(node.inputs[spine])] === 0)) spine = -1;
     node.inputs.forEach((id, port) => {
       const slot = node.slots[port];
       const s = index.get(id);
@@ -286,25 +295,28 @@ function orderLayers(verts, links, sweeps) {
 
 /**
  * Least-squares positions for one ordered layer, keeping minimum gaps: positions
- * y_i = z_i + off_i with z non-decreasing (pool adjacent violators on the targets).
+ * y_i = z_i + off_i with z non-decreasing (pool adjacent violators on the targets,
+ * weighted: a vertex on a spine holds its place, what hangs off it moves).
  */
-function placeWithGaps(targets, gaps) {
+function placeWithGaps(targets, gaps, weights = null) {
   const off = [0];
   for (let i = 1; i < targets.length; i++) off.push(off[i - 1] + gaps[i - 1]);
   const blocks = [];
   targets.forEach((t, i) => {
-    blocks.push({ sum: t - off[i], count: 1 });
+    const w = weights ? weights[i] : 1;
+    blocks.push({ sum: (t - off[i]) * w, weight: w, count: 1 });
     while (blocks.length > 1) {
       const b = blocks[blocks.length - 1];
       const a = blocks[blocks.length - 2];
-      if (a.sum / a.count <= b.sum / b.count) break;
+      if (a.sum / a.weight <= b.sum / b.weight) break;
       a.sum += b.sum;
+      a.weight += b.weight;
       a.count += b.count;
       blocks.pop();
     }
   });
   const y = [];
-  for (const b of blocks) for (let k = 0; k < b.count; k++) y.push(b.sum / b.count + off[y.length]);
+  for (const b of blocks) for (let k = 0; k < b.count; k++) y.push(b.sum / b.weight + off[y.length]);
   return y;
 }
 
@@ -340,7 +352,7 @@ function placeVertically(verts, layers, up, down, passes) {
         const ns = pass % 3 === 2 ? both[v] : pass % 2 === 0 ? up[v] : down[v];
         return ns.length ? mean(ns) : y[v];
       });
-      const ys = placeWithGaps(targets, gaps[l]);
+      const ys = placeWithGaps(targets, gaps[l], layer.map((v) => (spineOf[v].length ? SPINE_WEIGHT * 8 : 1)));
       layer.forEach((v, i) => { y[v] = ys[i]; });
     }
   }
