@@ -78,7 +78,7 @@ def compact_program(target_nodes: int, width: int = 8, seed: int = 0) -> str:
     rng = random.Random(seed)
     lines = [f"v{i} = {rng.uniform(-1, 1):.2f}" for i in range(width)]
     names = [f"v{i}" for i in range(width)]
-    forms = [("tanh({}*{}+{})", 3), ("max({},{})-{}", 2), ("{}*{}+{}", 2), ("sigmoid({}-{})*{}", 3)]
+    forms = [("tanh({}*{}+{})", 3), ("max({},{})-{}", 2), ("{}*{}+{}", 2), ("relu({}-{})*{}", 3)]
     nodes = width
     while nodes + 4 < target_nodes:
         picks = rng.sample(names[-2 * width:], 3)

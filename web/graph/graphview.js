@@ -128,7 +128,7 @@ export function createGraphView(svg, { onSelect, onToggle } = {}) {
     const g = el("g", { class: "group", "data-group-id": group.id, "data-group-name": group.name,
       "data-folded": "false" }, groupLayer);
     el("rect", { class: "group-box", x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0, rx: 12 }, g);
-    groupHeader(g, group, false, box.x0 + 10, box.y0 + 17, "start");
+    groupHeader(g, group, false, box.x0 + 10, box.y0 + 17, "start").classList.add("box-header");
     const headerBox = { x0: box.x0, y0: box.y0, x1: box.x0 + 20 + group.name.length * 8, y1: box.y0 + 22 };
     return headerBox;
   }

@@ -43,12 +43,13 @@ svg { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; }
 .group-box { fill: rgba(9, 105, 218, 0.035); stroke: ${COLORS.inputStroke}; stroke-width: 1.4; stroke-dasharray: 6 4; }
 .group-header { font-size: calc(13px * var(--hs, 1)); font-weight: 700; fill: ${COLORS.inputStroke}; cursor: pointer;
   paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
+.group-header.box-header { font-size: calc(13px * var(--ls, 1)); }
 .group-header:focus { outline: none; text-decoration: underline; }
 .node.folded-group .group-header { text-anchor: middle; }
 .node.folded-group .gate { fill: #eef6ff; stroke: ${COLORS.inputStroke}; stroke-width: 2.5; }
 .node .local { font-size: calc(13px * var(--ls, 1)); font-weight: 600; fill: ${COLORS.gradient}; text-anchor: middle;
   paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
-svg.tiny-headers .group-header { display: none; }
+svg.tiny-headers .group-header, svg.tiny-14 .group-header.box-header { display: none; }
 .travel circle { fill: ${COLORS.gradient}; }
 .travel.fwd circle { fill: ${COLORS.forward}; }
 .travel text { font-size: 12px; font-weight: 700; fill: #fff; text-anchor: middle; dominant-baseline: central; }
