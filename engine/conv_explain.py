@@ -26,6 +26,12 @@ from engine.registry import Context, shape_error, value_error
 from engine.settings import DEFAULT_LIMITS, Limits
 
 POOL_KEYS = {"size", "stride"}
+# The products w * x of every window are sent only up to this many numbers (a 7x7 input
+# with a few 3x3 filters); larger layers send each window's per-channel sums instead.
+MAX_PRODUCTS = 4096
+MAX_CHANNEL_SUMS = 100_000  # and per-channel sums up to this many (not a 1x1 conv on 64)
+CONV_RULE = "W2 = (W1 − F + 2P)/S + 1,  H2 = (H1 − F + 2P)/S + 1,  depth K"
+POOL_RULE = "W3 = (W2 − F)/S + 1,  H3 = (H2 − F)/S + 1,  depth unchanged"
 
 
 def _whole(value, key: str, minimum: int, maximum: int | None = None) -> int:
@@ -122,11 +128,45 @@ def _conv_stage(x: np.ndarray, filters, size, stride, pad, weights, bias, seed,
     xp = np.pad(x, ((0, 0), (ph, ph), (pw, pw)))
     ctx = Context()
     out = Conv2d.forward(ctx, xp, w, b, stride=geo.stride, pad=0)
+    params = geo.params(True)
     return {"size": list(geo.size), "stride": list(geo.stride), "pad": list(geo.pad),
             "output_shape": list(out.shape), "shape_text": shape_text(out.shape),
-            "formula": geo.formula, "params": geo.params(True), "padded_input": xp,
+            "formula": geo.formula, "params": params, "padded_input": xp,
             "weights": w, "bias": b, "output": out,
-            "receptive_fields": receptive_fields(geo.out_hw, geo.stride)}, ctx
+            "receptive_fields": receptive_fields(geo.out_hw, geo.stride),
+            "arithmetic": _conv_arithmetic(x.shape, geo, params),
+            "terms": _terms(xp, w, geo.stride, out.shape[1:])}, ctx
+
+
+def _conv_arithmetic(x_shape: tuple, geo, params: dict) -> dict:
+    """The size rule and the parameter count written out with this layer's numbers."""
+    c, h, w = x_shape
+    (fh, fw), k = geo.size, geo.k
+    return {"rule": CONV_RULE,
+            "input_text": f"{w}×{h}×{c}",
+            "input_note": f"the API writes (C, H, W) = ({c}, {h}, {w})",
+            "width": geo.formula["width"], "height": geo.formula["height"],
+            "params_text": f"F·F·C·K + K = {fh}·{fw}·{c}·{k} + {k} = {params['total']} "
+                           f"({params['weights']} weights + {params['biases']} "
+                           f"bias{'es' if params['biases'] != 1 else ''})",
+            "per_filter_text": f"each filter {fh}·{fw}·{c} + 1 = {params['per_filter']}"}
+
+
+def _terms(xp: np.ndarray, w: np.ndarray, stride: tuple, out_hw: tuple) -> dict:
+    """Every window's arithmetic: per output (k, i, j) the sum w·x over each channel
+    ("channel_sums", (K, H2, W2, C), null beyond MAX_CHANNEL_SUMS numbers), their total
+    before the bias ("dot", (K, H2, W2)) and, for small layers, every product w * x
+    ("products", (K, H2, W2, C, FH, FW), else null)."""
+    k, c, fh, fw = w.shape
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (fh, fw), axis=(1, 2))
+    windows = windows[:, ::stride[0], ::stride[1]][:, :out_hw[0], :out_hw[1]]  # (C, H2, W2, FH, FW)
+    small = k * out_hw[0] * out_hw[1] * c * fh * fw <= MAX_PRODUCTS
+    products = np.einsum("kcab,cijab->kijcab", w, windows) if small else None
+    if k * out_hw[0] * out_hw[1] * c > MAX_CHANNEL_SUMS:
+        dot = np.einsum("kcab,cijab->kij", w, windows)
+        return {"channel_sums": None, "dot": dot, "products": products}
+    channel_sums = np.einsum("kcab,cijab->kijc", w, windows)
+    return {"channel_sums": channel_sums, "dot": channel_sums.sum(axis=-1), "products": products}
 
 
 def _no_conv_stage(x: np.ndarray) -> dict:
@@ -135,7 +175,7 @@ def _no_conv_stage(x: np.ndarray) -> dict:
             "shape_text": shape_text(x.shape), "formula": None,
             "params": {"weights": 0, "biases": 0, "total": 0, "per_filter": 0},
             "padded_input": x, "weights": [], "bias": [], "output": x,
-            "receptive_fields": None}
+            "receptive_fields": None, "arithmetic": None, "terms": None}
 
 
 def _pool_stage(act: np.ndarray, size, stride, limits: Limits) -> tuple[dict, Context]:
@@ -147,7 +187,43 @@ def _pool_stage(act: np.ndarray, size, stride, limits: Limits) -> tuple[dict, Co
     return {"size": list(geo.size), "stride": list(geo.stride),
             "output_shape": list(out.shape), "shape_text": shape_text(out.shape),
             "formula": geo.formula, "output": out, "argmax": where,
-            "windows": receptive_fields(out.shape[-2:], geo.stride)}, ctx
+            "windows": receptive_fields(out.shape[-2:], geo.stride),
+            "arithmetic": {"rule": POOL_RULE, "width": geo.formula["width"],
+                           "height": geo.formula["height"]}}, ctx
+
+
+def _window_starts(n: int, f: int, s: int) -> list[int]:
+    """Where a window of f cells starts along n cells at stride s, up to and including the
+    first start that hangs over the edge (7 cells, f 3, stride 3: 0, 3, 6)."""
+    starts = [0]
+    while starts[-1] + f < n and starts[-1] + s < n:
+        starts.append(starts[-1] + s)
+    return starts
+
+
+def _explain_misfit(err: EngineError, stage: str, hw: tuple, size, stride, pad) -> EngineError:
+    """A window that does not fit, told for the picture: where it stands along each axis
+    (the last place hanging over the edge), by how much, and in words why."""
+    f = as_pair(size, stage, "size", 1)
+    s = as_pair(stride, stage, "stride", 1)
+    p = as_pair(pad, stage, "pad", 0)
+    padded = (hw[0] + 2 * p[0], hw[1] + 2 * p[1])
+    starts = [_window_starts(n, k, st) for n, k, st in zip(padded, f, s, strict=True)]
+    over = [max(0, st[-1] + k - n) for st, k, n in zip(starts, f, padded, strict=True)]
+    value = err.extra.get("value", 1)
+    if value < 1:
+        why = "The window is bigger than the (padded) input."
+    else:
+        axis = "row" if over[0] and not over[1] else "column"
+        step = s[0] if axis == "row" else s[1]
+        why = (f"An output size must be a whole number: at stride {step} the last window "
+               f"would hang over the edge by {max(over)} {axis}"
+               f"{'s' if max(over) > 1 else ''}.")
+    err.extra.update({"stage": stage, "why": why,
+                      "geometry": {"input": list(hw), "pad": list(p), "padded": list(padded),
+                                   "size": list(f), "stride": list(s), "rows": starts[0],
+                                   "cols": starts[1], "overhang": over}})
+    return err
 
 
 def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bias=None,
@@ -170,8 +246,13 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
     result: dict = {"input_shape": list(x.shape)}
     conv_ctx = None
     if conv:
-        stage, conv_ctx = _conv_stage(x, filters, size, stride, pad, weights, bias, seed,
-                                      limits)
+        try:
+            stage, conv_ctx = _conv_stage(x, filters, size, stride, pad, weights, bias,
+                                          seed, limits)
+        except EngineError as err:
+            if err.kind == "shape" and "formula" in err.extra:
+                raise _explain_misfit(err, "conv", x.shape[1:], size, stride, pad) from None
+            raise
     else:
         stage = _no_conv_stage(x)
     result.update(stage)
@@ -180,7 +261,13 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
     result["relu"] = act if relu else None
     final, pool_ctx, result["pool"] = act, None, None
     if pool_args is not None:
-        result["pool"], pool_ctx = _pool_stage(act, *pool_args, limits)
+        try:
+            result["pool"], pool_ctx = _pool_stage(act, *pool_args, limits)
+        except EngineError as err:
+            if err.kind == "shape" and "formula" in err.extra:
+                raise _explain_misfit(err, "pool", act.shape[1:], pool_args[0], pool_args[1],
+                                      0) from None
+            raise
         final = result["pool"]["output"]
 
     up = result["upstream"] = _upstream(upstream, final.shape, seed, limits)
@@ -192,10 +279,32 @@ def conv_explain(input, *, filters=1, size=3, stride=1, pad=0, weights=None, bia
     if conv_ctx is None:
         result.update({"grad_padded_input": grad_out, "grad_input": grad_out,
                        "grad_weights": [], "grad_bias": []})
+        result["stages"] = _stages(result, relu)
         return result
     dxp, dw, db = Conv2d.backward(conv_ctx, grad_out)
     (ph, pw), (h, w_in) = result["pad"], x.shape[1:]
     result.update({"grad_padded_input": dxp,
                    "grad_input": dxp[:, ph:ph + h, pw:pw + w_in].copy(),
                    "grad_weights": dw, "grad_bias": db})
+    result["stages"] = _stages(result, relu)
     return result
+
+
+def _stages(result: dict, relu: bool) -> list[dict]:
+    """The layer as typed stages, conv -> ReLU -> max pool, each with its output ("value")
+    and the gradient of the loss with respect to that output ("grad")."""
+    stages = []
+    if result["weights"] is not None and len(result["weights"]):
+        stages.append({"kind": "conv", "title": "convolution", "shape": result["output_shape"],
+                       "shape_text": result["shape_text"], "value": result["output"],
+                       "grad": result["grad_conv_output"]})
+    if relu:
+        stages.append({"kind": "relu", "title": "ReLU", "shape": result["output_shape"],
+                       "shape_text": result["shape_text"], "value": result["relu"],
+                       "grad": result["grad_output"]})
+    if result["pool"] is not None:
+        pool = result["pool"]
+        stages.append({"kind": "pool", "title": "max pool", "shape": pool["output_shape"],
+                       "shape_text": pool["shape_text"], "value": pool["output"],
+                       "grad": result["upstream"]})
+    return stages

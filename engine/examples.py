@@ -73,7 +73,88 @@ GRAPH_EXAMPLES = [
                 "y": [0, 2, 1, 2]},
      "explanation": "A batch of 4 through linear-ReLU-linear and the multiclass hinge loss; "
                     "the flat code of this net is the lecture's two-layer example."},
+    {"id": "softmax-loss", "title": "Softmax loss written out, numerically stable",
+     "section": "1",
+     "expression": "N = 4\ns = X @ W + b\nshifted = s - max(s, axis=1, keepdims=True)\n"
+                   "log_probs = shifted - log(sum(exp(shifted), axis=1, keepdims=True))\n"
+                   "L = -mean(log_probs[arange(N), y])",
+     "inputs": {"X": {"shape": [4, 3], "init": "randn", "seed": 4},
+                "W": {"shape": [3, 3], "init": "randn", "seed": 5, "scale": 0.5},
+                "b": {"shape": [3], "init": "zeros"}, "y": [0, 2, 1, 2]},
+     "explanation": "Subtracting each row's max keeps exp from overflowing and changes no "
+                    "gradient; s[arange(N), y] picks each example's correct-class score, and "
+                    "its backward scatters the gradient back into a zero matrix."},
+    {"id": "svm-vectorised", "title": "Vectorised multiclass SVM loss", "section": "1",
+     "expression": "N = 4\ns = X @ W\ncorrect = s[arange(N), y]\n"
+                   "margins = max(0, s - correct[:, None] + 1)\nL = sum(margins) / N - 1",
+     "inputs": {"X": {"shape": [4, 3], "init": "randn", "seed": 6},
+                "W": {"shape": [3, 3], "init": "randn", "seed": 7}, "y": [1, 0, 2, 1]},
+     "explanation": "All margins at once, with no loop: the correct class's own margin is "
+                    "max(0, 1) = 1 in every row, hence the - 1; the max gate routes the "
+                    "gradient only where a margin is positive."},
+    {"id": "two-layer-net", "title": "Two-layer network's softmax loss with regularization",
+     "section": "5",
+     "expression": "N = 4\nh = relu(X @ W1 + b1)\ns = h @ W2 + b2\n"
+                   "shifted = s - max(s, axis=1, keepdims=True)\n"
+                   "log_probs = shifted - log(sum(exp(shifted), axis=1, keepdims=True))\n"
+                   "data_loss = -mean(log_probs[arange(N), y])\n"
+                   "L = data_loss + 0.5 * reg * (sum(W1 * W1) + sum(W2 * W2))",
+     "inputs": {"X": {"shape": [4, 3], "init": "randn", "seed": 8},
+                "W1": {"shape": [3, 5], "init": "randn", "seed": 9, "scale": 0.5},
+                "b1": {"shape": [5], "init": "zeros"},
+                "W2": {"shape": [5, 3], "init": "randn", "seed": 10, "scale": 0.5},
+                "b2": {"shape": [3], "init": "zeros"}, "y": [2, 0, 1, 1], "reg": 0.1},
+     "explanation": "The assignment's two-layer net: affine, ReLU, affine, softmax loss, "
+                    "plus L2 regularization; W1 and W2 each get a data gradient and reg·W."},
+    {"id": "rnn-unrolled", "title": "Vanilla RNN unrolled over 4 steps", "section": "5",
+     "expression": "h = h0\nfor t in range(4):\n    h = tanh(x[:, t] @ Wx + h @ Wh + b)\n"
+                   "L = sum(h * h)",
+     "inputs": {"x": {"shape": [2, 4, 3], "init": "randn", "seed": 11},
+                "h0": {"shape": [2, 5], "init": "randn", "seed": 12, "scale": 0.5},
+                "Wx": {"shape": [3, 5], "init": "randn", "seed": 13, "scale": 0.5},
+                "Wh": {"shape": [5, 5], "init": "randn", "seed": 14, "scale": 0.5},
+                "b": {"shape": [5], "init": "zeros"}},
+     "explanation": "The same Wx and Wh at every step: each time step is a group, and "
+                    "their gradients add up over the four steps (a copy gate per weight)."},
+    {"id": "lstm-step", "title": "One LSTM step, gates sliced from one matrix",
+     "section": "5",
+     "expression": "H = 3\na = x @ Wx + h0 @ Wh + b\ni = sigmoid(a[:, :H])\n"
+                   "f = sigmoid(a[:, H:2*H])\no = sigmoid(a[:, 2*H:3*H])\n"
+                   "g = tanh(a[:, 3*H:])\nc = f * c0 + i * g\nh = o * tanh(c)\nL = sum(h)",
+     "inputs": {"x": {"shape": [2, 4], "init": "randn", "seed": 15},
+                "h0": {"shape": [2, 3], "init": "randn", "seed": 16},
+                "c0": {"shape": [2, 3], "init": "randn", "seed": 17},
+                "Wx": {"shape": [4, 12], "init": "randn", "seed": 18, "scale": 0.5},
+                "Wh": {"shape": [3, 12], "init": "randn", "seed": 19, "scale": 0.5},
+                "b": {"shape": [12], "init": "zeros"}},
+     "explanation": "One matrix multiply makes all four gates' activations a (N, 4H); "
+                    "slicing a[:, H:2*H] cuts out the forget gate, and each slice's "
+                    "gradient lands back in its own columns of da."},
+    {"id": "embedding", "title": "Word embedding lookup with repeated words", "section": "6",
+     "expression": "words = W_embed[captions]\nL = sum(tanh(words @ w))",
+     "inputs": {"W_embed": {"shape": [5, 4], "init": "randn", "seed": 20},
+                "w": {"shape": [4], "init": "randn", "seed": 21},
+                "captions": [[0, 3, 1], [1, 1, 2]]},
+     "explanation": "Word 1 appears three times: the lookup copies its row three times, so "
+                    "its gradient is the sum of three contributions, the copy gate's adder."},
+    {"id": "batchnorm", "title": "Batch normalization written out", "section": "6",
+     "expression": "mu = mean(x, axis=0, keepdims=True)\nxc = x - mu\n"
+                   "var = mean(xc * xc, axis=0, keepdims=True)\n"
+                   "xhat = xc / sqrt(var + 1e-5)\ny = gamma * xhat + beta\nL = sum(y * w)",
+     "inputs": {"x": {"shape": [4, 3], "init": "randn", "seed": 22, "scale": 2.0},
+                "gamma": [1.0, 0.5, 2.0], "beta": [0.0, 0.1, -0.2],
+                "w": {"shape": [4, 3], "init": "randn", "seed": 23}},
+     "explanation": "Each column is normalised by its batch mean and variance; x reaches "
+                    "xhat along three paths (directly, through mu and through var), whose "
+                    "gradients add."},
 ]
+
+# Examples of one section side by side (the page's menu groups them by section), sections
+# in the order they first appear.
+_FIRST = {}
+for _i, _example in enumerate(GRAPH_EXAMPLES):
+    _FIRST.setdefault(_example["section"], _i)
+GRAPH_EXAMPLES.sort(key=lambda e: _FIRST[e["section"]])
 
 for _example in GRAPH_EXAMPLES:
     _example.setdefault("kind", "graph")

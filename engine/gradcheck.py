@@ -82,6 +82,7 @@ def check_gradients(trace, limits: Limits, deadline: float | None, h: float = H)
         err = relative_error(analytic, numeric)
         rel = float(np.max(err)) if err.size else 0.0
         worst = max(worst, rel) if np.isfinite(rel) else float("inf")
-        report[name] = {"analytic": analytic, "numeric": numeric, "rel_error": rel}
+        report[name] = {"analytic": analytic, "numeric": numeric, "rel_error": rel,
+                        "passed": bool(rel < PASS_BELOW)}
     return {"h": h, "inputs": report, "max_rel_error": worst, "passed": bool(worst < PASS_BELOW),
             "threshold": PASS_BELOW, "floor": FLOOR}

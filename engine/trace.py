@@ -6,7 +6,6 @@ contribution is kept so the page can show "4 + 2 = 6".
 """
 from __future__ import annotations
 
-import gc
 import time
 
 import numpy as np
@@ -40,33 +39,25 @@ def evaluate(expression: str, inputs: dict | None = None, *, output: str | None 
     limits = limits or DEFAULT_LIMITS
     inputs = _check_inputs(inputs)
     deadline = time.perf_counter() + limits.max_seconds if limits.max_seconds else None
-    # The graph is all fresh objects and holds no cycles worth collecting mid-run; the cyclic
-    # collector would otherwise walk it again and again while it is built.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        graph = parse(expression, inputs, limits, expand)
-        out = _output_node(graph, output)
-        nodes = _needed(graph.nodes, out)
-        graph.assign_ids(nodes)
-        warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
-        warnings += unused_statements(graph, out)
-        # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
-        with np.errstate(all="ignore"):
-            run_forward(nodes, limits, deadline)
-            seed = _upstream(out, upstream, warnings, limits)
-            steps = run_backward(nodes, out, seed, deadline, limits)
-            trace = Trace(nodes, out, graph, steps, seed, warnings)
-            trace.groups = finish_groups(graph.groups, nodes, out) if graph.groups else []
-            trace.given_inputs = inputs
-            trace.check_finite()
-            if gradcheck:
-                from engine.gradcheck import check_gradients
-                trace.gradcheck = check_gradients(trace, limits, deadline)
-        return trace
-    finally:
-        if collecting:
-            gc.enable()
+    graph = parse(expression, inputs, limits, expand)
+    out = _output_node(graph, output)
+    nodes = _needed(graph.nodes, out)
+    graph.assign_ids(nodes)
+    warnings = [f"input '{n}' is not used by the program" for n in graph.unused_inputs]
+    warnings += unused_statements(graph, out)
+    # Overflow and 0/0 are results, reported in the trace's warnings, not numpy noise.
+    with np.errstate(all="ignore"):
+        run_forward(nodes, limits, deadline)
+        seed = _upstream(out, upstream, warnings, limits)
+        steps = run_backward(nodes, out, seed, deadline, limits)
+        trace = Trace(nodes, out, graph, steps, seed, warnings)
+        trace.groups = finish_groups(graph.groups, nodes, out) if graph.groups else []
+        trace.given_inputs = inputs
+        trace.check_finite()
+        if gradcheck:
+            from engine.gradcheck import check_gradients
+            trace.gradcheck = check_gradients(trace, limits, deadline)
+    return trace
 
 
 def _check_inputs(inputs) -> dict:

@@ -185,7 +185,8 @@ def cmd_serve(args) -> int:
     url = f"http://{args.host}:{args.port}/"
     if args.open:
         threading.Timer(1.0, webbrowser.open, args=(url,)).start()
-    uvicorn.run("server.app:app", host=args.host, port=args.port, workers=args.workers)
+    uvicorn.run("server.app:app", host=args.host, port=args.port, workers=args.workers,
+                http="server.protocol:GuardedHttp")  # read timeout, header size limit
     return EXIT_OK
 
 

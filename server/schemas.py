@@ -6,9 +6,9 @@ field the engine adds later reaches clients instead of breaking the response.
 """
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 DEFAULT_RTOL = 1e-4
 DEFAULT_ATOL = 1e-6
@@ -75,8 +75,34 @@ def schema_examples(named: dict) -> ConfigDict:
     return ConfigDict(json_schema_extra={"examples": [e["value"] for e in named.values()]})
 
 
+def _tensor(value):
+    """A request's tensor: a number (not a boolean), a list, or a generator object. What is
+    inside a list is the engine's to read (it names the bad entry)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, list, dict)):
+        raise ValueError("expected a number, a nested list of numbers or a generator object")
+    return value
+
+
+GENERATOR_SCHEMA = {
+    "type": "object", "additionalProperties": False,
+    "properties": {"shape": {"anyOf": [{"type": "integer", "minimum": 0},
+                                       {"type": "array", "maxItems": 8,
+                                        "items": {"type": "integer", "minimum": 0}}]},
+                   "init": {"enum": ["randn", "uniform", "zeros", "ones", "arange"]},
+                   "seed": {"type": "integer", "minimum": 0, "maximum": 2**32 - 1},
+                   "scale": {"type": "number"}}}
+# The JSON schema says what the server reads; a list's entries are checked by the engine,
+# which names the entry at fault (`input 'x': ...`).
+Tensor = Annotated[Any, AfterValidator(_tensor), WithJsonSchema(
+    {"anyOf": [{"type": "number"}, {"type": "array"}, GENERATOR_SCHEMA],
+     "description": TENSOR_DOC})]
+
+
 class _Request(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Request bodies: no unknown keys, and no coercion ("yes" is not a boolean, "1" not a
+    number)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Response(BaseModel):
@@ -89,12 +115,12 @@ class ProgramFields(_Request):
     expression: str = Field(description="Program text: `name = expr` statements, one per line "
                             "or separated by `;`; `x = -2` declares an input; the last "
                             "statement is the output.")
-    inputs: dict[str, Any] = Field(default_factory=dict,
-                                   description=f"Input name -> value: {TENSOR_DOC}.")
+    inputs: dict[str, Tensor] = Field(default_factory=dict,
+                                      description=f"Input name -> value: {TENSOR_DOC}.")
     output: str | None = Field(None, description="The variable to differentiate (default: the "
                                "last statement).")
-    upstream: Any = Field(None, description="Gradient arriving at the output (default 1 / ones); "
-                          "shaped like the output.")
+    upstream: Tensor | None = Field(None, description="Gradient arriving at the output "
+                                   "(default 1 / ones); shaped like the output.")
 
 
 class GraphRequest(ProgramFields):
@@ -319,19 +345,108 @@ class ConvRequest(_Request):
     """Body of POST /api/conv: one conv layer (and optional ReLU / max pool) worked out."""
 
     model_config = schema_examples(CONV_EXAMPLES)
-    input: Any = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
+    input: Tensor = Field(description=f"(C, H, W) or (H, W): {TENSOR_DOC}.")
     filters: int = Field(1, ge=1, description="K, the number of filters.")
     size: int | list[int] = Field(3, description="F (int or [FH, FW]).")
     stride: int | list[int] = Field(1, description="S (int or [SH, SW]).")
     pad: int | list[int] = Field(0, description="P, zero padding (int or [PH, PW]).")
-    weights: Any = Field(None, description="(K, C, FH, FW); random (from seed) when omitted.")
-    bias: Any = Field(None, description="(K,); random (from seed) when omitted.")
+    weights: Tensor | None = Field(None, description="(K, C, FH, FW); random (from seed) when "
+                                   "omitted.")
+    bias: Tensor | None = Field(None, description="(K,); random (from seed) when omitted.")
     seed: int = Field(0, ge=0, le=2**32 - 1, description="Seed for random weights and bias.")
     relu: bool = Field(False, description="Apply ReLU after the convolution.")
     pool: PoolSpec | None = Field(None, description="Max pool after conv / ReLU.")
     conv: bool = Field(True, description="False: no conv layer, the pool acts on the input.")
-    upstream: Any = Field("ones", description='"ones", "random", or a nested list shaped like '
-                          "the final output.")
+    upstream: Literal["ones", "random"] | list[Any] = Field(
+        "ones", description='"ones", "random", or a nested list shaped like the final output.')
+
+
+def _nested(ndim: int, entry: dict | None = None):
+    """A nested list of `ndim` levels. The OpenAPI schema spells out every level; at run
+    time only the outer list is checked: validating a million numbers one by one would
+    cost seconds for an answer the engine has just built."""
+    schema: dict = entry or {"anyOf": [{"type": "number"}, {"type": "string",
+                                                             "enum": ["nan", "inf", "-inf"]}]}
+    for _ in range(ndim):
+        schema = {"type": "array", "items": schema}
+    return Annotated[list, WithJsonSchema(schema)]
+
+
+Number = float | str  # a float, or "nan" / "inf" / "-inf"
+Map = _nested(2)                  # (H, W)
+Volume = _nested(3)               # (C, H, W) or (K, H, W)
+Filters = _nested(4)              # (K, C, FH, FW)
+
+
+class SizeFormula(_Response):
+    """The lecture's (N - F + 2P)/S + 1 worked out, per axis."""
+
+    height: str
+    width: str
+
+
+class ConvParams(_Response):
+    weights: int
+    biases: int
+    total: int
+    per_filter: int
+
+
+class ConvArithmetic(_Response):
+    """The conv layer's size rule and parameter count in words, with this layer's numbers."""
+
+    rule: str = Field(description="The size rule, W2 = (W1 − F + 2P)/S + 1 ...")
+    input_text: str = Field(description="The input volume as W1×H1×C (the lecture's order).")
+    input_note: str
+    width: str = Field(description="W2 worked out.")
+    height: str = Field(description="H2 worked out.")
+    params_text: str = Field(description="F·F·C·K + K worked out.")
+    per_filter_text: str
+
+
+class PoolArithmetic(_Response):
+    rule: str
+    width: str
+    height: str
+
+
+class ConvTerms(_Response):
+    """Each window's arithmetic, so the page writes out sums without doing them."""
+
+    channel_sums: _nested(4) | None = Field(
+        None, description="(K, H2, W2, C): the sum of w * x over each channel of each window; "
+        "null beyond 100,000 numbers.")
+    dot: Volume = Field(description="(K, H2, W2): the sum of all products, before the bias.")
+    products: _nested(6) | None = Field(
+        None, description="(K, H2, W2, C, FH, FW): every product w * x; null for layers with "
+        "more than 4096 of them.")
+
+
+class PoolStage(_Response):
+    size: list[int]
+    stride: list[int]
+    output_shape: list[int]
+    shape_text: str
+    formula: SizeFormula
+    arithmetic: PoolArithmetic
+    output: Volume
+    argmax: _nested(4, {"type": "integer"}) = Field(
+        description="(K, H3, W3, 2): [row, col] of each window's winner in the map pooled.")
+    windows: _nested(3, {"type": "integer"}) = Field(
+        description="(H3, W3, 2): top-left of each window.")
+    grad_input: Volume | None = Field(None, description="dL/d(the map pooled): routed to the "
+                                      "arg-max cells.")
+
+
+class ConvStage(_Response):
+    """One stage of the layer, conv -> ReLU -> max pool: its output and dL/d(that output)."""
+
+    kind: Literal["conv", "relu", "pool"]
+    title: str
+    shape: list[int]
+    shape_text: str
+    value: Volume
+    grad: Volume
 
 
 class Activation(_Request):
@@ -380,22 +495,28 @@ class ConvResponse(_Response):
     pad: list[int] | None = None
     output_shape: list[int]
     shape_text: str | None = None
-    formula: dict[str, Any] | None = Field(None, description="The size formula worked out, "
-                                           "per axis.")
-    params: dict[str, Any]
-    padded_input: Any
-    weights: Any
-    bias: Any
-    output: Any
-    relu: Any = None
-    receptive_fields: Any = None
-    pool: Any = None
-    upstream: Any = None
-    grad_output: Any = None
-    grad_input: Any = None
-    grad_padded_input: Any = None
-    grad_weights: Any = None
-    grad_bias: Any = None
+    formula: SizeFormula | None = Field(None, description="The size formula worked out, "
+                                        "per axis.")
+    arithmetic: ConvArithmetic | None = None
+    params: ConvParams
+    padded_input: Volume
+    weights: Filters = Field(description="(K, C, FH, FW); [] without a conv layer.")
+    bias: _nested(1)
+    output: Volume
+    terms: ConvTerms | None = None
+    relu: Volume | None = None
+    receptive_fields: _nested(3, {"type": "integer"}) | None = Field(
+        None, description="(H2, W2, 2): top-left [row, col] of each window, padded coordinates.")
+    pool: PoolStage | None = None
+    stages: list[ConvStage] = Field(default_factory=list)
+    upstream: Volume
+    grad_output: Volume = Field(description="dL/d(the conv stage's output: after the ReLU "
+                                "when there is one).")
+    grad_conv_output: Volume | None = Field(None, description="dL/d(output), before the ReLU.")
+    grad_input: Volume
+    grad_padded_input: Volume
+    grad_weights: Filters
+    grad_bias: _nested(1)
 
 
 class Example(_Response):

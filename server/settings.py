@@ -48,7 +48,17 @@ class Settings:
     net_run_seconds: float = 900.0          # lifetime of one training run
     net_run_cpu_seconds: int = 300          # CPU time of one training run
     net_run_memory_mb: int = 1024           # address space of one training run's process
+    read_timeout: float = 10.0              # seconds to send a request's headers and body
+    max_header_bytes: int = 16_384          # request line and headers; larger gets 431
+    frame_ancestors: str = "'self'"         # who may embed the page (CSP frame-ancestors)
     web_dir: Path = field(default=REPO_ROOT / "web")  # the browser app served at /
+
+    def __post_init__(self):
+        for f in fields(self):
+            problem = _problem(f.name, getattr(self, f.name))
+            if problem:
+                raise ValueError(f"{ENV_PREFIX}{f.name.upper()}={getattr(self, f.name)!r}: "
+                                 f"{problem}")
 
     def engine_limits(self) -> engine.Limits:
         """The engine limits this server passes to every evaluation."""
@@ -58,6 +68,28 @@ class Settings:
     def public(self) -> dict:
         """The limits as plain data, for the docs."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "web_dir"}
+
+
+# Settings that must be above zero; every other number may be zero but not negative.
+POSITIVE = {"max_expression_chars", "max_nodes", "max_depth", "max_seconds", "workers",
+            "max_body_bytes", "max_queue_seconds", "compute_threads", "read_timeout",
+            "max_header_bytes", "net_max_runs", "net_run_seconds", "net_run_cpu_seconds"}
+CHOICES = {"isolation": ("processes", "threads")}
+
+
+def _problem(name: str, value) -> str | None:
+    """What is wrong with one setting's value, or None."""
+    if name in CHOICES:
+        return None if value in CHOICES[name] else f"must be one of {', '.join(CHOICES[name])}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if value != value or value in (float("inf"), float("-inf")):
+        return "must be a finite number"
+    if name in POSITIVE and value <= 0:
+        return "must be greater than 0"
+    if value < 0:
+        return "must not be negative"
+    return None
 
 
 def _parse(kind: type, text: str):

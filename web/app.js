@@ -1,14 +1,17 @@
 /**
- * The page shell: the header's two tabs, "Graph" and "Convolution". The hash decides the
- * view: "#conv" (optionally "#conv&...") shows the convolution view, anything else the
- * graph view ("#g=..." holds its state). The conv view is loaded on first showing.
+ * The page shell: the header (views, API docs, theme), the phone drawer and routing. The
+ * hash decides the view: "#conv" (or "#conv&...") shows the convolution view, anything
+ * else the graph view ("#g=..." holds its state). The conv view is loaded on first showing.
  */
 import { mountGraphView } from "./graph/controller.js";
-import { flushHash } from "./state.js";
+import { flushHash, viewOf } from "./lib/hash.js";
+import { initTheme } from "./lib/theme.js";
 
 const chrome = document.querySelector("header.app-header");
 const graphRoot = document.getElementById("graph-view");
 const convRoot = document.getElementById("conv-root");
+const drawerToggle = chrome.querySelector('[data-testid="drawer-toggle"]');
+const scrim = document.querySelector('[data-testid="drawer-scrim"]');
 const tabs = {
   graph: chrome.querySelector('[data-tab="graph"]'),
   conv: chrome.querySelector('[data-tab="conv"]'),
@@ -17,9 +20,27 @@ let graph = null;
 let convMounted = false;
 let lastGraphHash = "";
 
-function isConvHash(hash) {
-  return hash === "#conv" || hash.startsWith("#conv&");
+initTheme(chrome.querySelector('[data-testid="theme-toggle"]'));
+
+/** On a phone the controls of the current view live in a drawer over the page. */
+function setDrawer(open) {
+  document.body.classList.toggle("drawer-open", open);
+  drawerToggle.setAttribute("aria-expanded", String(open));
+  drawerToggle.setAttribute("aria-label", open ? "Hide the controls" : "Show the controls");
+  scrim.hidden = !open;
+  if (open) {
+    const panel = document.body.classList.contains("view-conv") ? convRoot.querySelector(".conv-controls") : graphRoot.querySelector(".sidebar");
+    const first = panel && panel.querySelector("select, textarea, input, button");
+    if (first) first.focus();
+  }
 }
+drawerToggle.addEventListener("click", () => setDrawer(!document.body.classList.contains("drawer-open")));
+scrim.addEventListener("click", () => setDrawer(false));
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && document.body.classList.contains("drawer-open")) setDrawer(false);
+});
+// Running a program or picking an example closes the drawer, so the phone shows the result.
+document.addEventListener("chainrule:ran", () => setDrawer(false));
 
 function mountConv() {
   if (convMounted) return;
@@ -39,9 +60,12 @@ function show(view) {
   convRoot.hidden = !conv;
   document.body.classList.toggle("view-conv", conv);
   document.body.classList.toggle("view-graph", !conv);
+  drawerToggle.setAttribute("aria-controls", conv ? "conv-controls" : "graph-sidebar");
+  setDrawer(false);
   for (const [name, tab] of Object.entries(tabs)) {
     tab.classList.toggle("active", name === view);
-    tab.setAttribute("aria-selected", String(name === view));
+    if (name === view) tab.setAttribute("aria-current", "page");
+    else tab.removeAttribute("aria-current");
   }
   if (conv) mountConv();
   else if (!graph) graph = mountGraphView(graphRoot, chrome);
@@ -49,7 +73,7 @@ function show(view) {
 }
 
 function route() {
-  if (isConvHash(location.hash)) return show("conv");
+  if (viewOf(location.hash) === "conv") return show("conv");
   const mounted = graph !== null;  // a new graph view opens the hash itself once loaded
   show("graph");
   if (mounted) graph.openHash();
@@ -57,16 +81,20 @@ function route() {
 
 tabs.graph.addEventListener("click", (ev) => {
   ev.preventDefault();
-  if (isConvHash(location.hash)) history.pushState(null, "", lastGraphHash || location.pathname);
+  if (viewOf(location.hash) === "conv") history.pushState(null, "", lastGraphHash || location.pathname);
   show("graph");
 });
 tabs.conv.addEventListener("click", (ev) => {
   ev.preventDefault();
-  if (!isConvHash(location.hash)) {
+  if (viewOf(location.hash) !== "conv") {
     flushHash();
     lastGraphHash = location.hash;
     location.hash = "#conv";
   }
+});
+chrome.querySelector(".brand").addEventListener("click", (ev) => {
+  ev.preventDefault();
+  tabs.graph.click();
 });
 window.addEventListener("hashchange", route);
 route();

@@ -1,24 +1,29 @@
 /**
- * Colours, sizes and timings of the page in one place (CNN Explainer keeps a config.js the
- * same way), so the graph, the inspector and the exports all agree on the lecture's palette.
+ * Sizes, timings and the graph's colour roles in one place (CNN Explainer keeps a
+ * config.js the same way). The colour values themselves are the design tokens of
+ * style.css: a theme is a set of token values, nothing more.
  */
 
 export const COLORS = {
-  forward: "#1a7f37",      // forward values: green, as on the lecture's slides
-  gradient: "#cf222e",     // gradients: red
-  edge: "#8c959f",
-  edgeActiveForward: "#1a7f37",
-  edgeActiveBackward: "#cf222e",
-  gateFill: "#ffffff",
-  gateStroke: "#24292f",
-  inputFill: "#ddf4ff",
-  inputStroke: "#0969da",
-  constFill: "#f6f8fa",
-  text: "#24292f",
-  muted: "#6e7781",
-  highlightForward: "#dafbe1",
-  highlightBackward: "#ffebe9",
-  selected: "#bf8700",
+  // Theme tokens (style.css defines them once per theme), so the drawing follows the
+  // theme; an export resolves them to the theme's values (lib/theme.js resolveTokens).
+  forward: "var(--value)",         // forward values: green, as on the lecture's slides
+  gradient: "var(--grad)",         // gradients: red
+  edge: "var(--edge)",
+  edgeActiveForward: "var(--value)",
+  edgeActiveBackward: "var(--grad)",
+  gateFill: "var(--surface)",
+  gateStroke: "var(--ink)",
+  inputFill: "var(--input-fill)",
+  inputStroke: "var(--accent)",
+  constFill: "var(--surface-2)",
+  text: "var(--ink)",
+  muted: "var(--muted)",
+  halo: "var(--bg)",               // the outline that keeps labels readable over edges
+  highlightForward: "var(--value-soft)",
+  highlightBackward: "var(--grad-soft)",
+  selected: "var(--selected)",
+  pending: "var(--line-strong)",
 };
 
 export const SIZES = {
@@ -32,22 +37,20 @@ export const SIZES = {
   margin: 36,
   sumRoom: 110,
   labelRoom: 74,           // a gap holds its widest edge label plus this (gate radii, air)
-  labelCharWidth: 8.6,     // average width of a label character at 14px bold            // left of the inputs, for a copied input's "4 + 2 = 6"
+  labelCharWidth: 8.6,     // average width of a label character at 14px bold
   outputStub: 96,         // length of the edge drawn out of the output node
   labelOffset: 7,          // distance of an edge label from its edge
   farScale: 0.42,          // below this zoom the edge labels are hidden (too small to read)
 };
 
 export const TIMING = {
-  stepMs: 1100,            // one step at speed 1x
-  speeds: [0.5, 1, 2, 4],
+  stepMs: 1100,            // one step of the graph at speed 1x
   travelMs: 650,           // a gradient dot travelling along an edge
 };
 
 export const INSPECTOR = {
   tableMaxElements: 64,    // up to this many elements a tensor is a table, else a heatmap
   jacobianMaxElements: 12, // elementwise ops on vectors this small show their Jacobian
-  bytesPerNumber: 8,       // float64, what the engine uses
 };
 
 export const NUMBER_DIGITS = 2;  // decimals on the graph and in the explanations

@@ -2,6 +2,8 @@
 gradients (input, filters), with the map, row and column on hover; random upstream works."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.e2e.conv_pages import ConvPage, post_json
@@ -47,7 +49,8 @@ def test_heatmap_hover_names_map_row_and_column(page, server_url):
         "() => document.querySelector('[data-testid=conv-heatmaps]').data[0].text.flat()")
     labels = [t for t in text if t]
     assert len(labels) == 2 * 5 * 5
-    assert any(t.startswith("map 2<br>row 4, col 0<br>") for t in labels)
+    # maps, rows and columns are numbered from 0 everywhere, as the API's arrays index them
+    assert any(t.startswith("map 1<br>row 4, col 0<br>") for t in labels)
 
 
 def test_relu_and_pool_figures_hold_the_api_numbers(page, server_url):
@@ -55,8 +58,10 @@ def test_relu_and_pool_figures_hold_the_api_numbers(page, server_url):
     example = next(ex for ex in conv.conv_examples()
                    if ex["conv"].get("relu") and ex["conv"].get("pool")
                    and ex["conv"].get("conv", True))
-    conv.pick_example(example["id"])
-    api = post_json(server_url + "/api/conv", example["conv"])
+    with page.expect_request(lambda r: r.url.endswith("/api/conv")) as sent:
+        conv.pick_example(example["id"])
+    # what the page asked for (the preset with its picture), answered again independently
+    api = post_json(server_url + "/api/conv", json.loads(sent.value.post_data))
     assert figure_values(page, "conv-relu-heatmaps") == pytest.approx(sorted(flat(api["relu"])))
     shown = min(len(api["relu"]), 6)
     pool_panels = flat(api["relu"][:shown]) + flat(api["pool"]["output"][:shown])

@@ -234,3 +234,88 @@ def test_pool_windows_are_stride_steps_of_the_pooled_map():
     assert pool["windows"].tolist() == [[[r, c] for c in (0, 2, 4)] for r in (0, 2, 4)]
     pool = conv_explain(x, conv=False, pool={"size": 3, "stride": 3})["pool"]
     assert pool["windows"].tolist() == [[[0, 0], [0, 3]], [[3, 0], [3, 3]]]
+
+
+# ---------------------------------------------------------------- typed stages and terms
+
+def test_stages_are_conv_relu_pool_with_values_and_gradients_from_loops():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((2, 6, 6))
+    r = conv_explain(x.tolist(), filters=2, size=3, stride=1, pad=0, relu=True,
+                     pool={"size": 2, "stride": 2}, upstream="random", seed=5)
+    assert [s["kind"] for s in r["stages"]] == ["conv", "relu", "pool"]
+    conv_out = conv_reference.conv2d_reference(x, r["weights"], r["bias"], (1, 1), 0)
+    relu_out = np.maximum(conv_out, 0)
+    pool_out = conv_reference.maxpool2d_reference(relu_out, (2, 2), (2, 2))
+    for stage, expected in zip(r["stages"], [conv_out, relu_out, pool_out], strict=True):
+        np.testing.assert_allclose(stage["value"], expected)
+    # gradient of each stage's output, by centered differences of L = sum(upstream * pooled)
+    up = np.asarray(r["upstream"])
+    dpool = up
+    a, c = relu_out.copy(), conv_out.copy()
+    pool = conv_reference.maxpool2d_reference
+    drelu = numeric_grad(lambda: np.sum(up * pool(a, (2, 2), (2, 2))), a)
+    dconv = numeric_grad(lambda: np.sum(up * conv_reference.maxpool2d_reference(
+        np.maximum(c, 0), (2, 2), (2, 2))), c)
+    for stage, expected in zip(r["stages"], [dconv, drelu, dpool], strict=True):
+        np.testing.assert_allclose(stage["grad"], expected, atol=1e-6)
+
+
+def test_terms_are_every_window_product_summed_by_channel():
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 7, 7))
+    r = conv_explain(x.tolist(), filters=2, size=3, stride=2, pad=1)
+    xp, w, b = np.asarray(r["padded_input"]), np.asarray(r["weights"]), np.asarray(r["bias"])
+    terms = r["terms"]
+    for k in range(2):
+        for i in range(4):
+            for j in range(4):
+                window = xp[:, 2 * i:2 * i + 3, 2 * j:2 * j + 3]
+                products = w[k] * window                       # (C, 3, 3), by hand
+                np.testing.assert_allclose(terms["products"][k][i][j], products)
+                np.testing.assert_allclose(terms["channel_sums"][k][i][j],
+                                           products.sum(axis=(1, 2)))
+                assert terms["dot"][k][i][j] + b[k] == pytest.approx(r["output"][k][i][j])
+
+
+def test_large_layers_send_channel_sums_but_not_every_product():
+    r = conv_explain({"shape": [3, 32, 32], "init": "randn", "seed": 0}, filters=6, size=5)
+    assert r["terms"]["products"] is None
+    assert np.shape(r["terms"]["channel_sums"]) == (6, 28, 28, 3)
+
+
+def test_arithmetic_is_written_out_with_the_lecture_numbers():
+    r = conv_explain({"shape": [3, 32, 32], "init": "zeros"}, filters=10, size=5, pad=2)
+    a = r["arithmetic"]
+    assert a["input_text"] == "32×32×3"
+    assert a["width"] == "(32 - 5 + 2*2)/1 + 1 = 32"
+    # LECTURE.md: 10 filters of 5x5x3 have 5*5*3*10 + 10 = 760 parameters
+    assert a["params_text"] == "F·F·C·K + K = 5·5·3·10 + 10 = 760 (750 weights + 10 biases)"
+    assert a["per_filter_text"] == "each filter 5·5·3 + 1 = 76"
+
+
+def test_a_filter_that_does_not_fit_is_described_for_the_picture():
+    # LECTURE.md: 7x7 input, 3x3 filter, stride 3: (7 - 3)/3 + 1 = 2.33 does not fit
+    with pytest.raises(EngineError) as info:
+        conv_explain({"shape": [1, 7, 7], "init": "zeros"}, size=3, stride=3)
+    extra = info.value.extra
+    assert extra["stage"] == "conv" and extra["value"] == pytest.approx(2.3333, abs=1e-4)
+    geo = extra["geometry"]
+    assert geo["cols"] == [0, 3, 6] and geo["rows"] == [0, 3, 6]
+    assert geo["overhang"] == [2, 2]   # the third window covers columns 6..8 of 0..6
+    assert "hang over the edge by 2" in extra["why"]
+
+
+def test_a_pool_that_does_not_fit_names_the_pool_stage():
+    with pytest.raises(EngineError) as info:
+        conv_explain({"shape": [1, 5, 5], "init": "zeros"}, conv=False,
+                     pool={"size": 2, "stride": 2})
+    assert info.value.extra["stage"] == "pool"
+    assert info.value.extra["geometry"]["cols"] == [0, 2, 4]
+
+
+def test_gradcheck_reports_a_verdict_per_input():
+    trace = engine.evaluate("f = x * y", {"x": 3.0, "y": -2.0}, gradcheck=True).to_dict()
+    check = trace["gradcheck"]
+    assert all(r["passed"] is True for r in check["inputs"].values())
+    assert check["threshold"] > 0

@@ -47,3 +47,38 @@ def test_flat_code_adds_at_a_fork():
     assert code.count("grad_c = ") == 1 and code.count("grad_c += ") == 1
     ns = run_flat(evaluate("c = 7\nf = 4 * c + 2 * c").flat_code())
     assert ns["grad_c"] == 6.0
+
+
+def _op_cases():
+    from tests.engine.test_op_gradients import all_cases
+    return [(op, i, case) for op, cases in sorted(all_cases().items())
+            for i, case in enumerate(cases)]
+
+
+OP_CASES = _op_cases()
+
+
+@pytest.mark.parametrize("op, index, case", OP_CASES,
+                         ids=[f"{op}-{i}" for op, i, _ in OP_CASES])
+@pytest.mark.parametrize("expand", [False, True], ids=["gates", "expanded"])
+def test_every_ops_flat_code_agrees_with_its_backward(op, index, case, expand):
+    """Every registered op (each gradient case of test_op_gradients): the generated flat
+    code, run as is, gives the trace's values and the gradients its backward computed,
+    for a random upstream."""
+    program, inputs, _ = case
+    first = evaluate(program, inputs, expand=expand)
+    upstream = np.random.default_rng(index).standard_normal(np.shape(first.value))
+    trace = evaluate(program, inputs, upstream=upstream if np.ndim(first.value) else None,
+                     expand=expand)
+    ns = run_flat(trace.flat_code())
+    assert np.allclose(ns[_var(trace.out)], trace.out.value, rtol=1e-12, atol=1e-12)
+    for name, grad in trace.gradients.items():
+        if f"grad_{name}" in ns:
+            assert np.allclose(ns[f"grad_{name}"], grad, rtol=1e-10, atol=1e-12), name
+        else:       # a label or an index: no gradient flows to it
+            assert not np.any(grad), name
+
+
+def _var(node) -> str:
+    from engine.codegen import RESERVED
+    return node.id + "_" if node.id in RESERVED else node.id

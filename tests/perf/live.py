@@ -22,7 +22,8 @@ def start_server() -> tuple[subprocess.Popen, str]:
     """uvicorn serving server.app:app; returns the process and its base URL."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "server.app:app", "--host",
-                             "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT)
+                             "127.0.0.1", "--port", str(port), "--log-level", "warning",
+                             "--http", "server.protocol:GuardedHttp"], cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:

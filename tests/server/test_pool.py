@@ -71,7 +71,10 @@ def test_a_job_past_its_deadline_is_killed_and_replaced():
             with pytest.raises(engine.EngineError) as info:
                 await p.run("graph", body)
             took = time.perf_counter() - start
-            await asyncio.sleep(0.3)  # the replacement starts
+            for _ in range(100):  # the replacement starts
+                if len(p.idle["main"]) == 2:
+                    break
+                await asyncio.sleep(0.05)
             after = {w.pid for w in p.idle["main"]}
             ok = await p.run("graph", schemas.GraphRequest(**LIGHT))
             return info.value, took, w_before, after, ok, p.kills
@@ -79,9 +82,9 @@ def test_a_job_past_its_deadline_is_killed_and_replaced():
             p.close()
 
     err, took, before, after, ok, kills = run_async(go)
-    assert err.kind == "limit" and "took longer than 0.5 s" in str(err)
-    assert took < 0.5 + pool.KILL_GRACE_SECONDS + 0.3, took
-    assert kills == 1 and len(after) == 2 and before != after
+    assert err.kind == "limit" and "took longer than 0.5 s" in str(err), err
+    assert took < 0.5 + pool.KILL_GRACE_SECONDS + 1.0, took  # (a loaded machine is slow)
+    assert kills == 1 and len(after) == 2 and before != after, (kills, before, after)
     killed = before - after
     assert killed and not any(alive(pid) for pid in killed)
     assert b'"value":-12.0' in ok

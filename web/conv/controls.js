@@ -4,7 +4,7 @@
  * upload, filter presets and the upstream gradient. Controls only report what the student
  * chose (onChange(patch)); the view decides what to fetch.
  */
-import { el } from "./dom.js";
+import { el } from "../lib/dom.js";
 import { NUMBERS, clampNumber } from "./state.js";
 import { PICTURES } from "./images.js";
 import { FILTER_PRESETS } from "./filters.js";
@@ -30,7 +30,7 @@ function numberControl(name, testid, label, title, onChange) {
   const spec = NUMBERS[name];
   const number = el("input", { type: "number", testid, min: spec.min, max: spec.max, step: 1, value: spec.value, title });
   const slider = el("input", { type: "range", min: spec.min, max: SLIDER_MAX[name] ?? spec.max, step: 1, value: spec.value,
-    tabindex: -1, "aria-hidden": "true", testid: `${testid}-slider` });
+    tabindex: -1, "aria-label": `${label} (slider)`, testid: `${testid}-slider` });
   number.addEventListener("input", () => {
     if (number.value === "" || !number.checkValidity()) return;  // wait until the text is a number in range
     slider.value = number.value;
@@ -45,6 +45,7 @@ function numberControl(name, testid, label, title, onChange) {
     number.value = slider.value;
     onChange({ [name]: clampNumber(name, slider.value) });
   });
+  number.setAttribute("aria-label", label);
   const row = el("label", { class: "conv-control", dataset: { name } }, [el("span", { text: label }), number, slider]);
   return { row, set(value) { if (document.activeElement !== number) number.value = value; slider.value = value; } };
 }
@@ -79,9 +80,10 @@ export function createControls(host, { onChange, onUpload, onExample }) {
     if (value === "upload") upload.click();
     else onChange({ input: value });
   });
-  const upload = el("input", { type: "file", accept: "image/*", testid: "conv-upload", class: "conv-upload",
+  const upload = el("input", { type: "file", accept: "image/*", testid: "conv-upload", class: "conv-upload", tabindex: -1,
+    "aria-label": "upload an image",
     on: { change: () => { if (upload.files[0]) onUpload(upload.files[0]); upload.value = ""; } } });
-  const uploadButton = el("button", { type: "button", class: "conv-btn", text: "upload an image…", on: { click: () => upload.click() } });
+  const uploadButton = el("button", { type: "button", class: "small", text: "Upload an image…", on: { click: () => upload.click() } });
   const weights = select("conv-weights", "filters", [...Object.entries(FILTER_PRESETS), ["example", "the example's weights"]],
     (value) => onChange({ weights: value }));
   const upstream = select("conv-upstream", "upstream gradient", [["ones", "ones"], ["random", "random (seeded)"]],

@@ -5,8 +5,10 @@
  * image and strokes the window, so a 32x32x3 input slides at full frame rate.
  * Coordinates are padded-input (row, col), as the API's receptive_fields give them.
  */
-import { el } from "./dom.js";
-import { COLORS, cellRgb, rgbCss, textOn, rangeOf } from "./palette.js";
+import { el } from "../lib/dom.js";
+import { cellRgb, rgbCss, textOn, rangeOf } from "../lib/heatmap.js";
+import { token } from "../lib/theme.js";
+import { allIntegers, fmt } from "../lib/format.js";
 
 const MAX_CHANNELS_DRAWN = 4;
 const MARGIN = 8;
@@ -16,11 +18,12 @@ const GAP = 16;
 /** Pixel size of one cell so that the panels fit `maxWidth` and stay under `maxHeight`. */
 function cellSize(shown, rows, cols, maxWidth, maxHeight) {
   const byWidth = Math.floor((maxWidth - 2 * MARGIN - (shown - 1) * GAP) / (shown * cols));
-  const byHeight = Math.floor(maxHeight / rows);
-  return Math.max(4, Math.min(44, byWidth, byHeight));
+  const byHeight = Math.floor((maxHeight - 2 * MARGIN - LABEL) / rows);
+  return Math.max(3, Math.min(52, byWidth, byHeight));
 }
 
-function channelName(c, depth) {
+/** Channels are numbered from 0, as the API's arrays index them. */
+export function channelName(c, depth) {
   return depth === 3 ? `channel ${c} (${"RGB"[c]})` : `channel ${c}`;
 }
 
@@ -46,50 +49,56 @@ export function createInputGrid(host) {
   function paintBase() {
     const { cell, rows, cols, shown, pad, range, kind, dpr } = layout;
     const ctx = base.getContext("2d");
+    const font = token("--font-sans");
+    const padFill = token("--surface-2");
+    const hatch = token("--line-strong");
+    const frame = token("--muted");
+    const padText = token("--muted");
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, layout.width, layout.height);
-    ctx.font = `${Math.max(9, Math.min(13, cell * 0.32))}px system-ui, sans-serif`;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (let c = 0; c < shown; c++) {
       const [x0, y0] = cellXY(c, 0, 0);
-      ctx.fillStyle = "#57606a";
+      ctx.fillStyle = token("--muted");
       ctx.textAlign = "left";
-      ctx.font = "12px system-ui, sans-serif";
+      ctx.font = `600 12px ${font}`;
       ctx.fillText(channelName(c, volume.length), x0, MARGIN + LABEL / 2);
-      ctx.font = `${Math.max(9, Math.min(13, cell * 0.3))}px system-ui, sans-serif`;
+      ctx.font = `${Math.max(11, Math.min(13, cell * 0.3))}px ${font}`;
       ctx.textAlign = "center";
       for (let r = 0; r < rows; r++) {
         for (let q = 0; q < cols; q++) {
           const [x, y] = cellXY(c, r, q);
           const padded = r < pad[0] || r >= rows - pad[0] || q < pad[1] || q >= cols - pad[1];
           const value = volume[c][r][q];
-          const rgb = padded ? [234, 238, 242] : cellRgb(value, range, kind);
-          ctx.fillStyle = rgbCss(rgb);
+          const rgb = padded ? null : cellRgb(value, range, kind);
+          ctx.fillStyle = padded ? padFill : rgbCss(rgb);
           ctx.fillRect(x, y, cell, cell);
           if (padded && cell >= 10) {
             // Hatching tells padding apart from a real zero pixel at a glance.
-            ctx.strokeStyle = COLORS.padding;
+            ctx.strokeStyle = hatch;
             ctx.lineWidth = 1;
             ctx.beginPath();
             ctx.moveTo(x, y + cell); ctx.lineTo(x + cell, y);
             ctx.stroke();
           }
-          if (cell >= 24) {
-            ctx.fillStyle = padded ? COLORS.paddingText : textOn(rgb);
+          if (cell >= 34) {
+            ctx.fillStyle = padded ? padText : textOn(rgb);
             ctx.fillText(padded ? "0" : formatCell(value), x + cell / 2, y + cell / 2);
           }
         }
       }
       // Thin grid lines, then a dark frame around the real (unpadded) input.
       // Faint lines on small cells, or a 32x32 picture turns into a mesh.
-      ctx.strokeStyle = cell >= 14 ? "rgba(255,255,255,0.7)" : "rgba(255,255,255,0.25)";
+      ctx.strokeStyle = token("--bg");
+      ctx.globalAlpha = cell >= 14 ? 0.7 : 0.25;
       ctx.lineWidth = cell >= 10 ? 1 : 0.5;
       ctx.beginPath();
       for (let r = 0; r <= rows; r++) { ctx.moveTo(x0, y0 + r * cell); ctx.lineTo(x0 + cols * cell, y0 + r * cell); }
       for (let q = 0; q <= cols; q++) { ctx.moveTo(x0 + q * cell, y0); ctx.lineTo(x0 + q * cell, y0 + rows * cell); }
       ctx.stroke();
-      ctx.strokeStyle = "#57606a";
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = frame;
       ctx.lineWidth = 1.5;
       ctx.setLineDash(pad[0] || pad[1] ? [4, 3] : []);
       const [ix, iy] = cellXY(c, pad[0], pad[1]);
@@ -99,9 +108,7 @@ export function createInputGrid(host) {
   }
 
   function formatCell(value) {
-    if (typeof value !== "number") return value;
-    if (Number.isInteger(value)) return String(value);
-    return value.toFixed(layout.cell >= 36 ? 2 : 1);
+    return layout.integers ? fmt(value, true) : fmt(value);
   }
 
   /** Copy the painted cells and stroke the filter window at its (possibly fractional) place. */
@@ -114,11 +121,14 @@ export function createInputGrid(host) {
     if (!win) return;
     ctx.setTransform(layout.dpr, 0, 0, layout.dpr, 0, 0);
     const { cell } = layout;
+    const colour = token("--window");
     for (let c = 0; c < layout.shown; c++) {
       const [x, y] = cellXY(c, win.row, win.col);
-      ctx.fillStyle = "rgba(9,105,218,0.16)";
+      ctx.fillStyle = colour;
+      ctx.globalAlpha = 0.16;
       ctx.fillRect(x, y, win.cols * cell, win.rows * cell);
-      ctx.strokeStyle = COLORS.window;
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = colour;
       ctx.lineWidth = 3;
       ctx.strokeRect(x, y, win.cols * cell, win.rows * cell);
     }
@@ -128,17 +138,17 @@ export function createInputGrid(host) {
    * Show a volume (C, Hp, Wp). pad: [PH, PW] rows/cols of it that are zero padding.
    * kind: "image" (grey scale) or "value" (signed colours).
    */
-  function setVolume(nextVolume, pad, kind, maxWidth) {
+  function setVolume(nextVolume, pad, kind, maxWidth, maxHeight = 460) {
     volume = nextVolume;
     const depth = volume.length;
     const shown = Math.min(depth, MAX_CHANNELS_DRAWN);
     const rows = volume[0].length;
     const cols = volume[0][0].length;
-    const cell = cellSize(shown, rows, cols, maxWidth, 460);
+    const cell = cellSize(shown, rows, cols, maxWidth, maxHeight);
     const width = 2 * MARGIN + shown * cols * cell + (shown - 1) * GAP;
     const height = 2 * MARGIN + LABEL + rows * cell;
     const dpr = window.devicePixelRatio || 1;
-    layout = { cell, rows, cols, shown, pad, kind, dpr, width, height, range: rangeOf(volume) };
+    layout = { cell, rows, cols, shown, pad, kind, dpr, width, height, range: rangeOf(volume), integers: allIntegers(volume) };
     for (const c of [canvas, base]) {
       c.width = Math.round(width * dpr);
       c.height = Math.round(height * dpr);
@@ -160,6 +170,20 @@ export function createInputGrid(host) {
       if (where) canvas.dataset.window = where;
       else delete canvas.dataset.window;
     }
+    draw();
+  }
+
+  /** The window {row, col, rows, cols} on the last channel drawn, as a box in the canvas's CSS pixels. */
+  function windowBox(w) {
+    if (!layout || !w) return null;
+    const [x, y] = cellXY(layout.shown - 1, w.row, w.col);
+    return { x, y, width: w.cols * layout.cell, height: w.rows * layout.cell };
+  }
+
+  /** Paint again in the current theme's colours. */
+  function repaint() {
+    if (!layout) return;
+    paintBase();
     draw();
   }
 
@@ -207,5 +231,5 @@ export function createInputGrid(host) {
   canvas.addEventListener("mousemove", onMove);
   canvas.addEventListener("mouseleave", () => { tip.hidden = true; });
 
-  return { setVolume, setWindow, setField, draw, element: wrap };
+  return { setVolume, setWindow, setField, draw, repaint, windowBox, canvas, element: wrap };
 }

@@ -4,10 +4,29 @@
  * (the API's number) once the window has passed over it. Hover or click a cell to ask for
  * its receptive field. Values are the server's; the page only decides when to show them.
  */
-import { el, fmt } from "./dom.js";
-import { cellRgb, rgbCss, textOn, rangeOf } from "./palette.js";
+import { el } from "../lib/dom.js";
+import { allIntegers, fmt } from "../lib/format.js";
+import { cellRgb, rgbCss, textOn, rangeOf } from "../lib/heatmap.js";
 
 const MAX_MAPS_DRAWN = 8;
+const CAPTION_PX = 22;
+const GAP_PX = 10;
+
+/**
+ * Maps per row and cell size that fill a box of `width` × `height` px best with `count`
+ * maps of rows × cols cells: the heatmaps take the space they have, no more.
+ */
+function fit(count, rows, cols, width, height) {
+  let best = { perRow: 1, px: 0 };
+  for (let perRow = 1; perRow <= count; perRow++) {
+    const lines = Math.ceil(count / perRow);
+    const byWidth = (width - (perRow - 1) * GAP_PX) / (perRow * cols);
+    const byHeight = (height - lines * (CAPTION_PX + GAP_PX)) / (lines * rows);
+    const px = Math.floor(Math.min(56, byWidth, byHeight));
+    if (px > best.px) best = { perRow, px };
+  }
+  return best;
+}
 
 export function createOutputMaps(host, { onHover, onSelect }) {
   const root = el("div", { testid: "activation-map", class: "conv-outmaps" });
@@ -21,14 +40,10 @@ export function createOutputMaps(host, { onHover, onSelect }) {
   let current = null;
   let selected = null;
   let withText = false;
+  let integers = false;
 
-  /** Grid cell size in px: small maps get big readable cells, 28x28 maps stay compact. */
-  function cellPx(rows, cols) {
-    return Math.max(7, Math.min(46, Math.floor(260 / Math.max(rows, cols))));
-  }
-
-  /** Build empty grids for `values` (K, H2, W2); labels[k] names map k. */
-  function build(values, labels) {
+  /** Build empty grids for `values` (K, H2, W2) filling a box {width, height}; labels[k] names map k. */
+  function build(values, labels, box = { width: 300, height: 300 }) {
     maps = values;
     root.replaceChildren();
     cells = [];
@@ -39,9 +54,13 @@ export function createOutputMaps(host, { onHover, onSelect }) {
     const cols = values[0][0].length;
     perMap = rows * cols;
     range = rangeOf(values);
-    const px = cellPx(rows, cols);
-    withText = px >= 30;
+    integers = allIntegers(values);
     const shown = Math.min(values.length, MAX_MAPS_DRAWN);
+    const best = fit(shown, rows, cols, box.width, box.height);
+    const perRow = best.perRow;
+    const px = Math.max(3, best.px);
+    root.style.gridTemplateColumns = `repeat(${perRow}, max-content)`;
+    withText = px >= 40;
     for (let k = 0; k < shown; k++) {
       const grid = el("div", {
         class: "conv-map-grid" + (withText ? " with-text" : ""),
@@ -82,14 +101,24 @@ export function createOutputMaps(host, { onHover, onSelect }) {
     const k = Math.floor(t / perMap);
     const rest = t % perMap;
     const value = maps[k][Math.floor(rest / maps[k][0].length)][rest % maps[k][0].length];
-    const rgb = cellRgb(value, range, "value");
+    const rgb = cellRgb(value, range);
     cell.dataset.value = String(value);
     cell.style.background = rgbCss(rgb);
     // Only big cells carry text: a text node in a 9 px cell would cost layout every frame.
     if (withText) {
       cell.style.color = textOn(rgb);
-      cell.textContent = fmt(value, 2);
+      cell.textContent = fmt(value, integers);
     }
+  }
+
+  /** Colour the filled cells again (the theme changed). */
+  function repaint() {
+    for (let s = 0; s < filled; s++) paint(s, true);
+  }
+
+  /** The cell element for flat step t (null when its map is not drawn). */
+  function element(t) {
+    return t === null || t < 0 ? null : cellAt(t);
   }
 
   /** Show the first t cells (in filter, row, column order) filled, the rest empty. */
@@ -121,5 +150,5 @@ export function createOutputMaps(host, { onHover, onSelect }) {
   root.addEventListener("mouseleave", () => onHover(null));
   root.addEventListener("click", (event) => { const hit = fromEvent(event); if (hit) onSelect(hit); });
 
-  return { build, fillTo, setCurrent, setSelected };
+  return { build, fillTo, setCurrent, setSelected, repaint, element };
 }

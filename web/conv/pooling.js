@@ -5,9 +5,12 @@
  * pool-play, pool-step-forward, pool-step-end). arg-max cells and gradients are the API's
  * (pool.argmax, pool.grad_input); the page only moves them around.
  */
-import { el, fmt } from "./dom.js";
-import { cellRgb, rgbCss, textOn, rangeOf, COLORS } from "./palette.js";
-import { createTimeline } from "./timeline.js";
+import { el } from "../lib/dom.js";
+import { allIntegers, fmt } from "../lib/format.js";
+import { cellRgb, rgbCss, textOn, rangeOf } from "../lib/heatmap.js";
+import { createTimeline } from "../lib/timeline.js";
+
+const POOL_SPEEDS = [[1, "1 step/s"], [2, "2 steps/s"], [4, "4 steps/s"], [8, "8 steps/s"], [16, "16 steps/s"]];
 
 /**
  * Window of pooled cell (i, j) in the pooled-over map: {row, col, rows, cols}, its top-left
@@ -36,7 +39,8 @@ export function createPoolRouting(host) {
   const timelineHost = el("div");
   const stage = el("div", { class: "pool-stage" });
   host.append(intro, el("div", { class: "pool-head" }, [timelineHost, pick]), stage);
-  const timeline = createTimeline(timelineHost, { prefix: "pool", label: "max-pool routing", onChange: show });
+  const timeline = createTimeline(timelineHost, { prefix: "pool", label: "max-pool routing", speeds: POOL_SPEEDS, speed: 4,
+    rate: 1, smooth: true, onChange: show });
   let resp = null;
   let k = 0;
   let view = null;
@@ -56,10 +60,10 @@ export function createPoolRouting(host) {
     const upRange = rangeOf(resp.upstream);
     left.cells.forEach((cell, n) => {
       const value = up[Math.floor(n / up[0].length)][n % up[0].length];
-      const rgb = cellRgb(value, upRange, "grad");
+      const rgb = cellRgb(value, upRange);
       Object.assign(cell.style, { background: rgbCss(rgb), color: textOn(rgb) });
       cell.dataset.value = String(value);
-      if (upPx >= 30) cell.textContent = fmt(value, 2);
+      if (upPx >= 30) cell.textContent = fmt(value, allIntegers(up));
     });
     // Plain white cells here: the red of the routed gradient must stand out, not compete
     // with the forward colours (those are in the heatmaps above).
@@ -75,12 +79,13 @@ export function createPoolRouting(host) {
     const token = el("div", { class: "pool-token", hidden: true });
     const rightWrap = el("div", { class: "pool-right" }, [right.grid, frame]);
     stage.replaceChildren(
-      el("figure", { class: "conv-map" }, [el("figcaption", { text: `upstream gradient (pooled map ${k + 1}, ${up.length}×${up[0].length})` }), left.grid]),
+      el("figure", { class: "conv-map" }, [el("figcaption", { text: `upstream gradient (pooled map ${k}, ${up.length}×${up[0].length})` }), left.grid]),
       el("div", { class: "pool-arrow", text: "→ routed to the arg-max →" }),
-      el("figure", { class: "conv-map" }, [el("figcaption", { text: `map ${k + 1} before pooling (${rows}×${cols}): forward value, and below it the gradient it receives` }), rightWrap]),
+      el("figure", { class: "conv-map" }, [el("figcaption", { text: `map ${k} before pooling (${rows}×${cols}): forward value, and below it the gradient it receives` }), rightWrap]),
       token,
     );
-    view = { left, right, frame, token, argmax, cols, px, upCols: up[0].length, routed: 0, map };
+    view = { left, right, frame, token, argmax, cols, px, upCols: up[0].length, routed: 0, map,
+      integers: allIntegers(map), gradIntegers: allIntegers(resp.pool.grad_input[k]) };
     for (const cell of right.cells) resetCell(cell);
     timeline.reset(up.length * up[0].length);
     show(0);
@@ -89,15 +94,15 @@ export function createPoolRouting(host) {
   function resetCell(cell) {
     delete cell.dataset.value;
     cell.classList.remove("routed", "visited");
-    cell.textContent = view.px >= 30 ? fmt(Number(cell.dataset.forward), 1) : "";
+    cell.textContent = view.px >= 30 ? fmt(Number(cell.dataset.forward), view.integers) : "";
   }
 
   /** A cell after the backward pass reached it: forward value small, its gradient below. */
   function writeGradient(cell, r, c, cls) {
     cell.classList.add(cls);
     if (view.px >= 30) {
-      cell.replaceChildren(el("small", { text: fmt(Number(cell.dataset.forward), 1) }),
-        el("b", { text: fmt(resp.pool.grad_input[k][r][c], 2) }));
+      cell.replaceChildren(el("small", { text: fmt(Number(cell.dataset.forward), view.integers) }),
+        el("b", { text: fmt(resp.pool.grad_input[k][r][c], view.gradIntegers) }));
     }
   }
 
@@ -157,8 +162,8 @@ export function createPoolRouting(host) {
     const [x0, y0] = centre(view.left.cells[s]);
     const [x1, y1] = centre(view.right.cells[r * view.cols + c]);
     const t = Math.min(1, f / 0.8);  // travel for 80% of the step, then rest on the cell
-    view.token.textContent = fmt(resp.upstream[k][i][j], 2);
-    Object.assign(view.token.style, { left: `${x0 + (x1 - x0) * t}px`, top: `${y0 + (y1 - y0) * t}px`, borderColor: COLORS.gradient });
+    view.token.textContent = fmt(resp.upstream[k][i][j], allIntegers(resp.upstream[k]));
+    Object.assign(view.token.style, { left: `${x0 + (x1 - x0) * t}px`, top: `${y0 + (y1 - y0) * t}px` });
     view.token.hidden = false;
   }
 
@@ -168,7 +173,7 @@ export function createPoolRouting(host) {
     host.hidden = !resp.pool;
     if (!resp.pool) { view = null; timeline.reset(0); return; }
     const count = resp.pool.output.length;
-    pick.replaceChildren(...Array.from({ length: count }, (_, n) => el("option", { value: n, text: `map ${n + 1}` })));
+    pick.replaceChildren(...Array.from({ length: count }, (_, n) => el("option", { value: n, text: `map ${n}` })));
     pick.hidden = count < 2;
     build(Math.min(k, count - 1));
     pick.value = String(k);

@@ -7,7 +7,8 @@
  * the layer's /api/conv answer, formatted, nothing computed.
  */
 import { postJSON } from "../api.js";
-import { el, fmt } from "./dom.js";
+import { el } from "../lib/dom.js";
+import { fmt } from "../lib/format.js";
 
 const SIZE_FIELDS = [["width", "W2"], ["height", "H2"], ["depth", "depth"]];
 const MAX_SHOWN = 75;  // numbers of the window and filter written out for the activation

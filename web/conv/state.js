@@ -3,6 +3,7 @@
  * reopens the same layer) and the body of POST /api/conv built from them.
  * The page does no arithmetic on these numbers: the server works out shapes and values.
  */
+import { paramHash, readParamHash } from "../lib/hash.js";
 import { makeImage, rasterize } from "./images.js";
 import { makeWeights } from "./filters.js";
 
@@ -53,7 +54,7 @@ export function clampNumber(name, value) {
 /** Read the settings from a hash like "#conv&n=7&f=3"; unknown keys are ignored. */
 export function parseHash(hash) {
   const state = defaultState();
-  const params = new URLSearchParams(hash.replace(/^#conv&?/, ""));
+  const params = readParamHash(hash, "conv");
   for (const [name, spec] of Object.entries(NUMBERS)) {
     if (params.has(spec.key)) state[name] = clampNumber(name, params.get(spec.key));
   }
@@ -70,16 +71,15 @@ export function parseHash(hash) {
 
 /** The hash for `state`: only settings that differ from the defaults are written. */
 export function toHash(state) {
-  const parts = ["conv"];
+  const pairs = [];
   const defaults = defaultState();
   const all = { ...NUMBERS, ...CHOICES, ...FLAGS };
   for (const [name, spec] of Object.entries(all)) {
     // Width is written only when the input is not square (parseHash copies the height).
     if (name === "width" ? state.width === state.height : state[name] === defaults[name]) continue;
-    const value = typeof state[name] === "boolean" ? (state[name] ? "1" : "0") : state[name];
-    parts.push(`${spec.key}=${encodeURIComponent(value)}`);
+    pairs.push([spec.key, typeof state[name] === "boolean" ? (state[name] ? "1" : "0") : state[name]]);
   }
-  return "#" + parts.join("&");
+  return paramHash("conv", pairs);
 }
 
 /**
@@ -111,7 +111,10 @@ export function stateFromExample(example) {
   state.example = example.id;
   const input = body.input;
   [state.depth, state.height, state.width] = shapeOf(input);
-  state.input = "example";
+  // A lecture preset shows a picture (a digit) rather than noise: an edge filter over a 7
+  // means something. Literal inputs (the lecture's 4x4 max-pool matrix) stay as written.
+  const generated = input && !Array.isArray(input);
+  state.input = generated && [1, 3].includes(state.depth) ? "image:seven" : "example";
   state.seed = clampNumber("seed", body.seed ?? 0);
   const pair = (v) => (Array.isArray(v) ? v : [v, v]);
   state.filters = body.filters ?? 1;
@@ -125,7 +128,7 @@ export function stateFromExample(example) {
     state.poolSize = pair(body.pool.size ?? 2)[0];
     state.poolStride = pair(body.pool.stride ?? state.poolSize)[0];
   }
-  state.weights = body.weights ? "example" : "random";
+  state.weights = body.weights ? "example" : state.input.startsWith("image:") ? "edges" : "random";
   if (typeof body.upstream === "string") state.upstream = body.upstream;
   return { state, input, weights: body.weights ?? null, bias: body.bias ?? null };
 }

@@ -1,27 +1,33 @@
 /**
- * The arithmetic of one window position written out: for a conv filter the products
- * w × x over its whole depth and "sum + bias = value"; for a max-pool window "max(...) =
- * value". The products are presentation (each term as the student would write it); the
- * value after "=" is always the API's output, never a sum made by the page.
+ * The arithmetic of one window position written out: for a conv filter each product
+ * w × x through the whole depth, the sums per channel, "Σ + bias = value"; for a max-pool
+ * window "max(...) = value". Every product and sum is the API's ("terms": products,
+ * channel_sums, dot), every result its "output": the page only lays them out.
  */
-import { el, fmt, factor } from "./dom.js";
+import { el } from "../lib/dom.js";
+import { allIntegers, factor, fmt, fmtAll } from "../lib/format.js";
+import { channelName } from "./grid.js";
 
-const INLINE_TERMS = 18;
 const CHANNEL_TABLES = 4;
 
-/** The window's numbers: x[c][a][b] of the padded input under filter k at top-left (r0, c0). */
+/** The window's numbers: x[c][a][b] of the padded input at top-left (r0, c0). */
 function windowOf(padded, r0, c0, rows, cols) {
   return padded.map((channel) => channel.slice(r0, r0 + rows).map((row) => row.slice(c0, c0 + cols)));
 }
 
-/** A small table of products for one channel: each cell "w × x" above its product. */
-function channelTable(c, w, x, depth) {
+/** Format a group of numbers alike; returns a function from a number to its text. */
+function formatter(values) {
+  const ints = allIntegers(values);
+  return (v) => fmt(v, ints);
+}
+
+/** One channel's products: each cell "w × x" above its product (both from the API). */
+function channelTable(name, w, x, p, fw, fx, fp, sum) {
   const body = w.map((row, a) => el("tr", {}, row.map((wv, b) => el("td", {}, [
-    el("span", { class: "conv-wx", text: `${factor(wv)}×${factor(x[a][b])}` }),
-    el("span", { class: "conv-prod", text: fmt(wv * x[a][b], 2) }),
+    el("span", { class: "conv-wx", text: `${factor(fw(wv))}×${factor(fx(x[a][b]))}` }),
+    el("span", { class: "conv-prod", text: fp(p[a][b]) }),
   ]))));
-  const name = depth === 3 ? `channel ${c} (${"RGB"[c]})` : `channel ${c}`;
-  return el("table", { class: "conv-terms-table" }, [el("caption", { text: name }), el("tbody", {}, body)]);
+  return el("table", { class: "conv-terms-table" }, [el("caption", { text: `${name}: Σ = ${sum}` }), el("tbody", {}, body)]);
 }
 
 /**
@@ -32,42 +38,44 @@ export function renderConvTerms(host, resp, k, i, j, done) {
   const [r0, c0] = resp.receptive_fields[i][j];
   const [fh, fw] = resp.size;
   const w = resp.weights[k];
-  const x = windowOf(resp.padded_input, r0, c0, fh, fw);
   const depth = w.length;
-  const count = depth * fh * fw;
-  const bias = resp.bias[k];
-  const value = resp.output[k][i][j];
-  const result = el("strong", { class: "conv-result", testid: "conv-term-result", text: done ? fmt(value, 4) : "?" });
-  const head = el("div", { class: "conv-terms-head" }, [
-    `Output [filter ${k + 1}, row ${i}, col ${j}]: window at row ${r0}, col ${c0} of the padded input, `,
-    `${fh}×${fw}×${depth} = ${count} numbers.`,
-  ]);
-  const parts = [head];
-  if (count <= INLINE_TERMS) {
-    const products = [];
-    w.forEach((ch, c) => ch.forEach((row, a) => row.forEach((wv, b) => products.push(`${factor(wv)}×${factor(x[c][a][b])}`))));
-    parts.push(el("div", { class: "conv-sum" }, [products.join(" + "), ` + ${factor(bias)} (bias) = `, result]));
-  } else {
-    const tables = w.slice(0, CHANNEL_TABLES).map((ch, c) => channelTable(c, ch, x[c], depth));
+  const terms = resp.terms;
+  const sums = terms.channel_sums ? terms.channel_sums[k][i][j] : null;
+  const [dot, bias, value] = fmtAll([terms.dot[k][i][j], resp.bias[k], resp.output[k][i][j]]);
+  const sumText = formatter(sums || []);
+  const parts = [el("div", { class: "conv-terms-head", text:
+    `output [${k}, ${i}, ${j}]: the window at row ${r0}, col ${c0} of the padded input, ${fh}×${fw}×${depth} = ${fh * fw * depth} products` })];
+  if (terms.products) {
+    const x = windowOf(resp.padded_input, r0, c0, fh, fw);
+    const products = terms.products[k][i][j];
+    const fw_ = formatter(w);
+    const fx = formatter(x);
+    const fp = formatter(products);
+    const tables = w.slice(0, CHANNEL_TABLES).map((ch, c) => channelTable(channelName(c, depth), ch, x[c], products[c], fw_, fx, fp, sumText(sums[c])));
     parts.push(el("div", { class: "conv-terms-tables" }, tables));
-    if (depth > CHANNEL_TABLES) parts.push(el("div", { class: "conv-note", text: `…and ${depth - CHANNEL_TABLES} more channels.` }));
-    parts.push(el("div", { class: "conv-sum" }, [`sum of the ${count} products (w × x) + ${factor(bias)} (bias) = `, result]));
+  } else if (sums) {
+    parts.push(el("ul", { class: "conv-channel-sums" }, sums.slice(0, 8).map((s, c) =>
+      el("li", { text: `${channelName(c, depth)}: Σ w·x over ${fh * fw} products = ${sumText(s)}` }))));
   }
+  if (depth > CHANNEL_TABLES && terms.products) parts.push(el("div", { class: "conv-note", text: `…and ${depth - CHANNEL_TABLES} more channels.` }));
+  parts.push(el("div", { class: "conv-sum" }, [`Σ w·x = ${dot},  + bias ${factor(bias)}  = `,
+    el("strong", { class: "conv-result", testid: "conv-term-result", text: done ? value : "?" })]));
   if (resp.relu && done) {
-    parts.push(el("div", { class: "conv-sum" }, [`ReLU: max(0, ${fmt(value, 4)}) = `, el("strong", { text: fmt(resp.relu[k][i][j], 4) })]));
+    const [v, r] = fmtAll([resp.output[k][i][j], resp.relu[k][i][j]]);
+    parts.push(el("div", { class: "conv-sum" }, [`ReLU: max(0, ${v}) = `, el("strong", { text: r })]));
   }
   host.replaceChildren(...parts);
 }
 
 /** Max pool on its own: the window's numbers and "max(...) = value" (value from the API). */
 export function renderPoolTerms(host, resp, k, i, j, window, done) {
-  const source = resp.output[k];
-  const numbers = source.slice(window.row, window.row + window.rows)
+  const numbers = resp.output[k].slice(window.row, window.row + window.rows)
     .flatMap((row) => row.slice(window.col, window.col + window.cols));
-  const value = resp.pool.output[k][i][j];
+  const texts = fmtAll([...numbers, resp.pool.output[k][i][j]]);
+  const value = texts.pop();
   host.replaceChildren(
-    el("div", { class: "conv-terms-head", text: `Pooled [map ${k + 1}, row ${i}, col ${j}]: window at row ${window.row}, col ${window.col}, ${window.rows}×${window.cols}.` }),
-    el("div", { class: "conv-sum" }, [`max(${numbers.map((v) => fmt(v, 2)).join(", ")}) = `,
-      el("strong", { class: "conv-result", testid: "conv-term-result", text: done ? fmt(value, 4) : "?" })]),
+    el("div", { class: "conv-terms-head", text: `pooled [${k}, ${i}, ${j}]: the window at row ${window.row}, col ${window.col}, ${window.rows}×${window.cols}` }),
+    el("div", { class: "conv-sum" }, [`max(${texts.join(", ")}) = `,
+      el("strong", { class: "conv-result", testid: "conv-term-result", text: done ? value : "?" })]),
   );
 }

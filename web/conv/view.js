@@ -5,7 +5,8 @@
  * is the server's. Settings live in the URL hash (#conv&n=7&f=3...).
  */
 import { getJSON, postJSON } from "../api.js";
-import { el } from "./dom.js";
+import { el } from "../lib/dom.js";
+import { writeHash as putHash } from "../lib/hash.js";
 import { parseHash, toHash, requestBody, stateFromExample, inputLabel } from "./state.js";
 import { createControls } from "./controls.js";
 import { createArithmeticPanel } from "./arithmetic.js";
@@ -17,27 +18,27 @@ import { createConvQuiz } from "./quiz.js";
 
 const FETCH_DELAY_MS = 120;  // let a dragged slider settle before asking the server
 
-function section(title, testid) {
+function section(title, testid, cls = "") {
   const body = el("div", { class: "conv-section-body" });
-  const node = el("section", { class: "conv-section", testid }, [title ? el("h3", { text: title }) : null, body]);
+  const node = el("section", { class: `conv-section ${cls}`.trim(), testid }, [title ? el("h3", { text: title }) : null, body]);
   return { node, body };
 }
 
-/** The view's skeleton: the controls column and the sections of the main column. */
+/** The view's skeleton: the controls column (a drawer on a phone) and the main column. */
 function buildLayout(root) {
   const parts = {
-    controls: el("aside", { class: "conv-controls", "aria-label": "layer settings" }),
+    controls: el("aside", { class: "conv-controls", id: "conv-controls", "aria-label": "layer settings" }),
     exampleNote: el("p", { class: "conv-example-note", hidden: true }),
-    arith: section(null, "conv-arithmetic"),
+    arith: section(null, "conv-arithmetic", "conv-arith"),
     inputNote: el("p", { class: "conv-input-note", testid: "conv-input-note" }),
-    slide: section(null, "conv-slide"),
-    forward: section("Maps", "conv-maps"),
+    slide: section(null, "conv-slide", "conv-slide"),
+    forward: section("Forward: the maps of each stage", "conv-maps"),
     routing: section("Max pool: routing the gradient back", "conv-pool-routing"),
     backward: section("Backward pass", "conv-backward"),
   };
   parts.routing.node.hidden = true;
   parts.main = el("div", { class: "conv-main" }, [parts.exampleNote, parts.arith.node, parts.inputNote,
-    parts.slide.node, parts.forward.node, parts.routing.node, parts.backward.node]);
+    parts.slide.node, el("div", { class: "conv-figures" }, [parts.forward.node, parts.backward.node]), parts.routing.node]);
   parts.view = el("div", { class: "conv-view", testid: "conv-view" }, [parts.controls, parts.main]);
   root.replaceChildren(parts.view);
   return parts;
@@ -122,7 +123,7 @@ export function mountConvView(root) {
   function writeHash() {
     if (!location.hash.startsWith("#conv")) return;
     lastHash = toHash(state);
-    history.replaceState(null, "", lastHash);
+    putHash(lastHash);
   }
 
   /** Ask the server for the layer and draw it; stale answers (settings moved on) are dropped. */
@@ -140,7 +141,7 @@ export function mountConvView(root) {
       if (id !== requestId) return;
       arithmetic.renderError(err);
       slider.disable();
-      // The heatmaps below still show the last layer that worked: grey them out.
+      // Every kind of mistake looks the same: the last layer that worked stays, dimmed.
       for (const part of [forward, routing, backward]) part.node.classList.add("conv-dim");
       document.body.dataset.state = "ready";
       return;
@@ -156,18 +157,33 @@ export function mountConvView(root) {
     document.body.dataset.state = "ready";
   }
 
+  let lastResp = null;
+
   async function draw(resp) {
+    lastResp = resp;
     slider.enable();
     for (const part of [forward, routing, backward]) part.node.classList.remove("conv-dim");
     quiz.layer(resp);
     arithmetic.render(resp);
     inputNote.textContent = `Input: ${inputLabel(state)}.`;
-    const width = main.clientWidth || 1000;
-    slider.render(resp, width);
+    const width = Math.max(300, slide.body.clientWidth || main.clientWidth - 34 || 1000);
+    // The stage fills what is left of the screen below it, so input, filter, products and
+    // maps are seen together without scrolling (and never less than a readable minimum).
+    const top = slide.body.getBoundingClientRect().top - root.getBoundingClientRect().top + root.scrollTop;
+    const height = Math.max(260, Math.min(620, root.clientHeight - top - 130));
+    slider.render(resp, width, height);
     pool.render(resp);
     routing.node.hidden = !resp.pool;
-    await renderFigures(forward.body, backward.body, resp);
+    const figureWidth = forward.body.clientWidth || width;
+    await renderFigures(forward.body, backward.body, resp, figureWidth);
   }
+
+  // Canvas and Plotly do not read CSS: a new theme paints them again.
+  window.addEventListener("themechange", () => {
+    if (!lastResp || !view.isConnected) return;
+    slider.repaint();
+    renderFigures(forward.body, backward.body, lastResp, forward.body.clientWidth || 600);
+  });
 
   /** Back/forward or an edited link: re-read the settings when the hash is not ours. */
   window.addEventListener("hashchange", () => {
@@ -183,8 +199,8 @@ export function mountConvView(root) {
   document.addEventListener("keydown", (event) => {
     if (!view.isConnected || view.offsetParent === null) return;
     if (event.ctrlKey || event.metaKey || event.altKey) return;
-    if (event.target.closest("input, select, textarea, button")) return;
-    if (slider.timeline.onKey(event)) event.preventDefault();
+    if (event.target.closest("input, select, textarea, button, summary")) return;
+    slider.timeline.onKey(event);
   });
 
   controls.sync(state);

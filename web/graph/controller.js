@@ -4,7 +4,11 @@
  * menu and presenter mode in step with each other and with the URL hash.
  */
 import { ApiError, getJSON, postJSON } from "../api.js";
-import { decodeHash, emptyState, flushHash, graphRequest, scheduleHash } from "../state.js";
+import { decodeHash, emptyState, encodeHash, graphRequest } from "./state.js";
+import { flushHash, scheduleHash } from "../lib/hash.js";
+import { createTimeline } from "../lib/timeline.js";
+import { resolveTokens, token } from "../lib/theme.js";
+import { TIMING } from "../config.js";
 import { createEditor } from "./editor.js";
 import { explainStep, renderExplanation } from "./explain.js";
 import { createGraphView } from "./graphview.js";
@@ -14,8 +18,7 @@ import { createPanZoom } from "./panzoom.js";
 import { createPresenter } from "./presenter.js";
 import { copyLink, downloadTrace, exportPNG, exportSVG } from "./share.js";
 import { buildSteps, foldedConstants, stepTitle } from "./steps.js";
-import { allIntegers } from "./format.js";
-import { createTimeline } from "./timeline.js";
+import { allIntegers } from "../lib/format.js";
 import { showCode } from "./codetab.js";
 import { showGradcheck } from "./gradcheck.js";
 import { createQuiz } from "./quiz.js";
@@ -23,6 +26,9 @@ import { foldTrace, initialFolds } from "./folding.js";
 
 const PRESENTER_FIT = 2.6;
 const NORMAL_FIT = 1.6;
+// In presenter mode the drawing is shown at least twice its size, so its 14 px labels
+// reach a projector at 28 px; a graph too wide for that is followed gate by gate.
+const PRESENTER_MIN_SCALE = 2;
 
 function setPageState(value) {
   document.body.dataset.state = value;
@@ -40,11 +46,15 @@ export function mountGraphView(root, chrome) {
   const view = createGraphView(svg, { onSelect: select, onToggle: toggleGroup });
   const panzoom = createPanZoom(svg, view.viewport);
   const editor = createEditor(root.querySelector(".sidebar"), { onRun: runEditor, onExample: loadExample });
-  const timeline = createTimeline(root.querySelector(".timeline"), { onStep: showStep });
+  const timeline = createTimeline(root.querySelector(".timeline"), {
+    label: "graph steps", labelId: "step-label", speed: 1, rate: 1000 / TIMING.stepMs, smooth: false,
+    speeds: [[0.5, "0.5×"], [1, "1×"], [2, "2×"], [4, "4×"]], onChange: showStep,
+  });
   const explanation = q("explanation");
   const inspector = createInspector(q("inspector"));
   const presenter = createPresenter(q("presenter"), { onChange: onPresenter });
   const tabs = [...root.querySelectorAll(".panel-tabs [data-panel]")];
+  const warnings = q("warnings");
   const quiz = createQuiz(root, chrome, {
     state: () => state, setQuiz, go: (s) => timeline.go(s), step: () => timeline.step(),
     last: () => timeline.last(), refresh: () => view.refresh(),
@@ -75,7 +85,7 @@ export function mountGraphView(root, chrome) {
     quiz.onStep(s);
     if (selected) inspector.show(model, selected, s);
     state = { ...state, step: s };
-    scheduleHash(state);
+    scheduleHash(encodeHash(state));
     setPageState("ready");
   }
 
@@ -86,7 +96,20 @@ export function mountGraphView(root, chrome) {
     inspector.show(model, id, timeline.step());
   }
 
-  /** Evaluate a state on the server and draw it; on a mistake keep the old graph, dimmed. */
+  /**
+   * A mistake, of whatever kind (a value the editor cannot read, a syntax error, a bad
+   * input the server refused): its words under the editor, the old warnings gone, and the
+   * last good graph kept but dimmed and inert, the same way every time.
+   */
+  function fail(message, line = null, col = null) {
+    editor.showError(message, line, col);
+    warnings.textContent = "";
+    timeline.pause();
+    root.classList.toggle("stale", view.hasGraph());
+    setPageState("ready");
+  }
+
+  /** Evaluate a state on the server and draw it. */
   async function run(next, step = 0) {
     const mine = ++runId;
     setPageState("busy");
@@ -99,9 +122,7 @@ export function mountGraphView(root, chrome) {
     } catch (err) {
       if (mine !== runId) return;
       const api = err instanceof ApiError;
-      editor.showError(api ? err.message : String(err.message || err), api ? err.line : null, api ? err.col : null);
-      root.classList.toggle("stale", view.hasGraph());
-      setPageState("ready");
+      fail(api ? err.message : String(err.message || err), api ? err.line : null, api ? err.col : null);
       return;
     }
     if (mine !== runId) return;
@@ -114,15 +135,18 @@ export function mountGraphView(root, chrome) {
     folded = initialFolds(trace);
     draw();
     panzoom.initial(view.size());
+    if (presenter.active()) fitView();
     selected = null;
     inspector.empty();
     refreshOpenTab();
+    warnings.textContent = (trace.warnings || []).join(" ");
     quiz.attach(shown, model, state, registry);
-    timeline.reset(model.last, (s) => stepTitle(model, s), Math.min(step, model.last));
+    const at = Math.min(step, model.last);
+    timeline.reset(model.last, { at, titleOf: (s) => stepTitle(model, s) });
+    timeline.go(at);
     svg.dataset.renderMs = (performance.now() - t0).toFixed(1);
     performance.mark("graph:drawn");
     svg.dataset.nodes = String(trace.nodes.length);
-    root.querySelector(".warnings").textContent = (trace.warnings || []).join(" ");
   }
 
   /** Lay out and draw the answer with the groups of `folded` folded. */
@@ -149,8 +173,9 @@ export function mountGraphView(root, chrome) {
     const same = model.steps.findIndex((st) => st.kind === at.kind && st.node === at.node);
     const owner = (trace.groups || []).find((g) => g.id === id);
     const step = same >= 0 ? same : Math.max(0, model.steps.findIndex((st) => st.kind === at.kind && owner && st.node === owner.output));
-    timeline.reset(model.last, (s) => stepTitle(model, s), Math.min(step, model.last));
-    showStep(timeline.step());
+    const next = Math.min(step, model.last);
+    timeline.reset(model.last, { at: next, titleOf: (s) => stepTitle(model, s) });
+    timeline.go(next);
     const header = svg.querySelector(`[data-group-id="${id}"] .group-header`);
     if (header) header.focus();
   }
@@ -158,10 +183,11 @@ export function mountGraphView(root, chrome) {
   function runEditor() {
     const read = editor.read();
     if (read.error) {
-      editor.showError(read.error);
+      fail(read.error);
       return;
     }
     const quizNow = state.quiz && read.program !== state.program ? { hide: state.quiz.hide } : state.quiz;
+    document.dispatchEvent(new CustomEvent("chainrule:ran"));
     run({ ...read, quiz: quizNow, step: 0 });
   }
 
@@ -169,6 +195,7 @@ export function mountGraphView(root, chrome) {
     const next = { program: ex.expression, inputs: ex.inputs || {}, output: ex.output || null,
       upstream: ex.upstream ?? null, example: ex.id, step: 0, quiz: state.quiz ? { hide: state.quiz.hide } : null };
     editor.load(next, ex);
+    document.dispatchEvent(new CustomEvent("chainrule:ran"));
     run(next);
   }
 
@@ -187,7 +214,7 @@ export function mountGraphView(root, chrome) {
     for (const tab of tabs) {
       const on = tab.dataset.panel === name;
       tab.classList.toggle("active", on);
-      tab.setAttribute("aria-selected", String(on));
+      tab.setAttribute("aria-pressed", String(on));
       root.querySelector(`[data-panel-body="${tab.dataset.panel}"]`).hidden = !on;
     }
     refreshOpenTab();
@@ -211,7 +238,17 @@ export function mountGraphView(root, chrome) {
 
   function onPresenter(on) {
     panzoom.setMaxFitScale(on ? PRESENTER_FIT : NORMAL_FIT);
-    requestAnimationFrame(() => panzoom.fit(view.size()));
+    requestAnimationFrame(() => fitView());
+  }
+
+  /** Fit the graph to its box; in presenter mode never below PRESENTER_MIN_SCALE. */
+  function fitView() {
+    panzoom.fit(view.size());
+    if (!presenter.active() || !model || panzoom.scale() >= PRESENTER_MIN_SCALE) return;
+    panzoom.zoomBy(PRESENTER_MIN_SCALE / panzoom.scale());
+    const step = model.steps[timeline.step()];
+    const at = view.position(step && step.node ? step.node : model.output.id);
+    if (at) panzoom.follow(at.x, at.y);
   }
 
   function onKey(ev) {
@@ -220,7 +257,7 @@ export function mountGraphView(root, chrome) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ["INPUT", "TEXTAREA", "SELECT"].includes(ev.target.tagName)) return;
     const keys = {
       p: () => presenter.toggle(), P: () => presenter.toggle(), Escape: () => presenter.leave(),
-      f: () => panzoom.fit(view.size()), "+": () => panzoom.zoomBy(1.25), "=": () => panzoom.zoomBy(1.25),
+      f: () => fitView(), "+": () => panzoom.zoomBy(1.25), "=": () => panzoom.zoomBy(1.25),
       "-": () => panzoom.zoomBy(0.8),
     };
     if (keys[ev.key]) {
@@ -234,20 +271,24 @@ export function mountGraphView(root, chrome) {
     q("side-collapse").addEventListener("click", () => setSideOpen(false));
     q("zoom-in").addEventListener("click", () => panzoom.zoomBy(1.25));
     q("zoom-out").addEventListener("click", () => panzoom.zoomBy(0.8));
-    q("zoom-fit").addEventListener("click", () => panzoom.fit(view.size()));
+    q("zoom-fit").addEventListener("click", () => fitView());
     q("copy-link").addEventListener("click", () => {
       flushHash();
       copyLink(q("share-box"), q("share-link"), q("share-status"));
     });
     q("share-close").addEventListener("click", () => { q("share-box").hidden = true; });
-    q("export-svg").addEventListener("click", () => view.hasGraph() && exportSVG(view.exportSVG()));
-    q("export-png").addEventListener("click", () => view.hasGraph() && exportPNG(view.exportSVG(), view.size()).catch(() => {}));
+    // Exports carry the current theme: its token values written into the file.
+    const themed = () => resolveTokens(view.exportSVG()).replace("<style>", `<style>svg > rect { fill: ${token("--bg")}; } `);
+    q("export-svg").addEventListener("click", () => view.hasGraph() && exportSVG(themed()));
+    q("export-png").addEventListener("click", () => view.hasGraph() && exportPNG(themed(), view.size(), token("--bg")).catch(() => {}));
     q("export-trace").addEventListener("click", () => trace && downloadTrace(trace));
     const exportMenu = q("export-menu");
     exportMenu.addEventListener("click", (ev) => { if (ev.target.closest("button")) exportMenu.open = false; });
     document.addEventListener("pointerdown", (ev) => { if (!exportMenu.contains(ev.target)) exportMenu.open = false; });
     document.addEventListener("keydown", onKey);
-    window.addEventListener("resize", () => panzoom.fit(view.size()));
+    window.addEventListener("resize", () => fitView());
+    // Plotly heatmaps in the inspector do not read CSS: draw them again in the new colours.
+    window.addEventListener("themechange", () => { if (model && selected) inspector.show(model, selected, timeline.step(), { force: true }); });
     svg.addEventListener("click", () => { if (selected) { selected = null; view.select(null); } });
   }
 
@@ -298,5 +339,5 @@ export function mountGraphView(root, chrome) {
   }
 
   start();
-  return { openHash, fit: () => panzoom.fit(view.size()) };
+  return { openHash, fit: fitView };
 }

@@ -1,64 +1,52 @@
 /**
  * The gradient-check tab: for every input, the analytic gradient of the backward pass next
- * to the numeric one from centred differences, and their relative error, as the API
- * reports them (POST /api/graph with gradcheck: true).
+ * to the numeric one from centred differences, their relative error and the verdict, all
+ * as the API reports them (POST /api/graph with gradcheck: true): the threshold and every
+ * pass or fail are the server's fields.
  */
-import { flatten, fmt } from "./format.js";
-
-function cell(text, cls = "") {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (cls) td.className = cls;
-  return td;
-}
+import { el } from "../lib/dom.js";
+import { flatten, fmt } from "../lib/format.js";
 
 /** A gradient as short text: the number, or the first few entries of a tensor. */
 function brief(v) {
-  const flat = flatten(v);
   if (!Array.isArray(v)) return fmt(v);
-  const head = flat.slice(0, 4).map((x) => fmt(x)).join(", ");
-  return `[${head}${flat.length > 4 ? `, … (${flat.length})` : ""}]`;
+  const flat = flatten(v);
+  return `[${flat.slice(0, 4).map((x) => fmt(x)).join(", ")}${flat.length > 4 ? `, … (${flat.length})` : ""}]`;
 }
 
-function relError(v) {
+function sci(v) {
   return typeof v === "number" ? v.toExponential(1) : String(v);
 }
 
+function verdictClass(passed) {
+  return passed === true ? "ok" : passed === false ? "bad" : "";
+}
+
 function render(panel, check) {
-  const table = document.createElement("table");
-  table.className = "gradcheck";
-  const head = document.createElement("tr");
-  for (const t of ["input", "analytic", "numeric", "rel. error"]) {
-    const th = document.createElement("th");
-    th.textContent = t;
-    head.append(th);
-  }
-  table.append(head);
-  for (const [name, r] of Object.entries(check.inputs || {})) {
-    const row = document.createElement("tr");
-    row.dataset.input = name;
-    const ok = typeof r.rel_error === "number" && r.rel_error < 1e-5;
-    row.append(cell(name), cell(brief(r.analytic), "grad"), cell(brief(r.numeric)), cell(relError(r.rel_error), ok ? "ok" : "bad"));
-    table.append(row);
-  }
-  const verdict = document.createElement("p");
-  verdict.className = check.passed ? "verdict ok" : "verdict bad";
-  verdict.dataset.testid = "gradcheck-verdict";
-  verdict.textContent = `${check.passed ? "passed" : "failed"}: largest relative error ${relError(check.max_rel_error)} (step h = ${check.h})`;
-  const note = document.createElement("p");
-  note.className = "muted";
-  note.textContent = "numeric: (f(x + h) − f(x − h)) / 2h for each element, computed by the server.";
+  const rows = Object.entries(check.inputs || {}).map(([name, r]) => el("tr", { dataset: { input: name } }, [
+    el("td", { text: name }), el("td", { class: "grad", text: brief(r.analytic) }), el("td", { text: brief(r.numeric) }),
+    el("td", { class: verdictClass(r.passed), text: `${sci(r.rel_error)}${r.passed === false ? " ✗" : r.passed ? " ✓" : ""}` }),
+  ]));
+  const table = el("table", { class: "gradcheck" }, [
+    el("thead", {}, el("tr", {}, ["input", "analytic", "numeric", "rel. error"].map((t) => el("th", { scope: "col", text: t })))),
+    el("tbody", {}, rows),
+  ]);
+  const word = check.passed ? "passed" : check.passed === false ? "failed" : "not run";
+  const verdict = el("p", { class: `verdict ${verdictClass(check.passed)}`, testid: "gradcheck-verdict",
+    text: check.skipped ? `${word}: ${check.skipped}`
+      : `${word}: largest relative error ${sci(check.max_rel_error)}, threshold ${sci(check.threshold)} (step h = ${check.h})` });
+  const note = el("p", { class: "muted", text: "numeric: (f(x + h) − f(x − h)) / 2h for each element, computed by the server." });
   panel.replaceChildren(verdict, table, note);
 }
 
 /** Fill the tab from `load()`, which resolves to the trace with its "gradcheck" field. */
 export async function showGradcheck(panel, load) {
-  panel.replaceChildren(Object.assign(document.createElement("p"), { className: "muted", textContent: "Checking gradients…" }));
+  panel.replaceChildren(el("p", { class: "muted", text: "Checking gradients…" }));
   try {
     const trace = await load();
     if (!trace.gradcheck) throw new Error("the server sent no gradient check");
     render(panel, trace.gradcheck);
   } catch (err) {
-    panel.replaceChildren(Object.assign(document.createElement("p"), { className: "error-message", textContent: err.message }));
+    panel.replaceChildren(el("p", { class: "error-message", text: err.message }));
   }
 }

@@ -5,7 +5,7 @@
  * gate is working, and the gradient travelling back along the edges.
  */
 import { COLORS, SIZES, TIMING } from "../config.js";
-import { allIntegers, shapeText, sumText } from "./format.js";
+import { allIntegers, shapeText, sumText } from "../lib/format.js";
 import {
   arrowMarker, assignPorts, edgePath, el, entryPoint, exitPoint, halfWidth, pillText, pillWidth,
   SVG_NS, symbolClass,

@@ -9,7 +9,8 @@
  * hidden texts before its first frame.
  */
 import { SIZES } from "../config.js";
-import { flatten, fmt, isScalar, shapeText } from "./format.js";
+import { flatten, fmt, isScalar, shapeText } from "../lib/format.js";
+import { cellRgb, rgbCss } from "../lib/heatmap.js";
 import { el } from "./shapes.js";
 
 export const MAX_WRITTEN = 8;      // tensors up to this many entries are written out
@@ -133,13 +134,9 @@ function sampleCells(v, shape, rows, cols) {
   return out;
 }
 
-/** Colour of a chip cell: the diverging scheme (blue below zero, white at zero, red above). */
+/** Colour of a chip cell: the page's one diverging scheme (lib/heatmap.js). */
 function cellColour(x, maxAbs) {
-  if (typeof x !== "number" || !maxAbs) return "#eaeef2";
-  const t = Math.min(1, Math.abs(x) / maxAbs);
-  const [r, g, b] = x < 0 ? [33, 102, 172] : [178, 24, 43];
-  const mix = (c) => Math.round(255 + (c - 255) * t);
-  return `rgb(${mix(r)},${mix(g)},${mix(b)})`;
+  return rgbCss(cellRgb(x, { maxAbs }));
 }
 
 function drawChip(g, v, shape, kind) {

@@ -5,7 +5,7 @@
  * the view moves only the frame, so panning and stepping cost nothing here.
  * Shown only when the graph does not fit the view at a readable scale.
  */
-import { COLORS } from "../config.js";
+import { token } from "../lib/theme.js";
 
 const WIDTH = 220;    // CSS pixels of the box, at most
 const HEIGHT = 132;
@@ -13,16 +13,16 @@ const HEIGHT = 132;
 // The box's look lives here with its behaviour (theme colours through the page's tokens).
 const BOX_STYLE = {
   position: "absolute", right: "12px", bottom: "12px", overflow: "hidden", cursor: "pointer",
-  background: "var(--surface, #fff)", border: "1px solid var(--line, #d0d7de)", borderRadius: "6px",
-  boxShadow: "0 1px 4px rgba(0, 0, 0, 0.12)", touchAction: "none",
+  background: "var(--surface)", border: "1px solid var(--line)", borderRadius: "6px",
+  boxShadow: "var(--shadow)", touchAction: "none",
 };
 const FRAME_STYLE = {
-  position: "absolute", left: "0", top: "0", border: "2px solid #bf8700", borderRadius: "2px",
-  background: "rgba(191, 135, 0, 0.08)", pointerEvents: "none", boxSizing: "border-box",
+  position: "absolute", left: "0", top: "0", border: "2px solid var(--selected)", borderRadius: "2px",
+  background: "color-mix(in srgb, var(--selected) 8%, transparent)", pointerEvents: "none", boxSizing: "border-box",
 };
 const HERE_STYLE = {
   position: "absolute", left: "0", top: "0", width: "8px", height: "8px", borderRadius: "50%",
-  background: "#cf222e", pointerEvents: "none",
+  background: "var(--grad)", pointerEvents: "none",
 };
 
 export function createMinimap(wrap, { onPan } = {}) {
@@ -64,16 +64,19 @@ export function createMinimap(wrap, { onPan } = {}) {
     const ctx = canvas.getContext("2d");
     ctx.setTransform(ratio * scale, 0, 0, ratio * scale, 0, 0);
     ctx.clearRect(0, 0, drawing.width, drawing.height);
-    ctx.fillStyle = "rgba(9, 105, 218, 0.08)";
-    ctx.strokeStyle = COLORS.inputStroke;
+    const accent = token("--accent");
+    ctx.fillStyle = accent;
+    ctx.strokeStyle = accent;
     ctx.lineWidth = 1 / scale;
     for (const b of boxes) {
+      ctx.globalAlpha = 0.08;
       ctx.fillRect(b.x, b.y, b.width, b.height);
+      ctx.globalAlpha = 1;
       ctx.strokeRect(b.x, b.y, b.width, b.height);
     }
     const r = Math.max(1.2 / scale, 10);
     for (const d of dots) {
-      ctx.fillStyle = d.kind === "op" ? COLORS.gateStroke : COLORS.inputStroke;
+      ctx.fillStyle = d.kind === "op" ? token("--ink") : accent;
       ctx.fillRect(d.x - r, d.y - r, 2 * r, 2 * r);
     }
   }

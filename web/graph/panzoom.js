@@ -17,9 +17,9 @@ const MAX_SCALE = 4;
 const DRAG_THRESHOLD = 4;  // pixels a press must move before it is a pan, not a click
 const READABLE_SCALE = 0.85;  // zoom of a readable stretch of a graph too large to read whole
 const GLIDE_MS = 250;
-const MIN_TEXT_PX = 10;       // smaller text is not drawn
+const MIN_TEXT_PX = 11;       // smaller text is not drawn (the design tests read nothing under 11 px)
 // base font sizes (px at zoom 1) of the graph's kinds of text, see svgstyle.js
-const TEXT_SIZES = [10, 12, 14, 15, 17];
+const TEXT_SIZES = [11, 12, 14, 15, 17];
 
 /** The growth of text when zoomed out (up to 30%), so the lecture's numbers stay legible. */
 function textGrowth(k) {

@@ -14,7 +14,7 @@
  */
 import { postJSON } from "../api.js";
 import { refName } from "./explain.js";
-import { allIntegers, fmt, isScalar, shortValue } from "./format.js";
+import { allIntegers, fmt, isScalar, shortValue } from "../lib/format.js";
 import { edgeKey } from "./steps.js";
 
 const ADVANCE_MS = 700;  // a moment to read "right" before the timeline moves on

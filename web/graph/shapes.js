@@ -3,17 +3,11 @@
  * enter nodes, edge paths and the order of a gate's input ports. Pure geometry, no state.
  */
 import { SIZES } from "../config.js";
-import { allIntegers, shortValue } from "./format.js";
+import { allIntegers, shortValue } from "../lib/format.js";
+import { SVG_NS, svgEl as el } from "../lib/dom.js";
 
-export const SVG_NS = "http://www.w3.org/2000/svg";
+export { SVG_NS, el };
 const SLOT_SPREAD = 14;  // vertical distance between the entry points of a gate's inputs
-
-export function el(tag, attrs = {}, parent = null) {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs)) if (v != null) e.setAttribute(k, v);
-  if (parent) parent.append(e);
-  return e;
-}
 
 /** An arrowhead (markers do not take the colour of their line, so one per colour). */
 export function arrowMarker(defs, id, colour) {

@@ -32,8 +32,8 @@ export function exportSVG(svgText) {
   download("chainrule-graph.svg", new Blob([svgText], { type: "image/svg+xml" }));
 }
 
-/** Rasterise the standalone SVG at twice its size (capped) and save it as PNG. */
-export function exportPNG(svgText, size) {
+/** Rasterise the standalone SVG at twice its size (capped) on `background` and save it as PNG. */
+export function exportPNG(svgText, size, background) {
   return new Promise((resolve, reject) => {
     const scale = Math.min(2, 8000 / Math.max(size.width, size.height));
     const img = new Image();
@@ -43,7 +43,7 @@ export function exportPNG(svgText, size) {
       canvas.width = Math.ceil(size.width * scale);
       canvas.height = Math.ceil(size.height * scale);
       const ctx = canvas.getContext("2d");
-      ctx.fillStyle = "#ffffff";
+      ctx.fillStyle = background;
       ctx.fillRect(0, 0, canvas.width, canvas.height);
       ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
       URL.revokeObjectURL(url);

@@ -1,6 +1,10 @@
 /**
- * How numbers, shapes and tensors read on the page. Presentation only: every number
- * comes from the API; this file decides how many digits a student sees.
+ * How numbers, shapes and tensors read on the page, in both views. Presentation only:
+ * every number comes from the API; this file decides how many digits a student sees.
+ *
+ * One precision rule: numbers that stand together (one sentence, one step, one table) go
+ * through fmtAll and share one format, whole numbers stay whole only when all of them are,
+ * so 0.20 never stands next to 0.1966.
  */
 import { NUMBER_DIGITS } from "../config.js";
 
@@ -31,6 +35,11 @@ function minus(text) {
 export function fmtAll(values) {
   const integers = values.every((v) => typeof v === "number" && Number.isInteger(v));
   return values.map((v) => fmt(v, integers));
+}
+
+/** A factor inside a written-out product: a negative number gets parentheses. */
+export function factor(text) {
+  return text.startsWith("−") ? `(${text})` : text;
 }
 
 /** "2×3" for a shape list, "(4,)" for a vector (as numpy writes it), "" for a scalar. */
@@ -96,13 +105,17 @@ export function sumText(parts, total) {
 }
 
 /**
- * "U × L = D" as three strings. Two decimals as usual; when the rounded numbers would
- * not multiply to the rounded result (0.20 × 2.00 printed next to 0.39), four significant
- * digits instead, so the sentence a student reads is true as printed.
+ * Products "U × L = D" of one step, each as three strings, all in one format: two
+ * decimals as usual; when the rounded numbers of any of them would not multiply to its
+ * rounded result (0.20 × 2.00 printed next to 0.39), four significant digits for every
+ * number of the step, so each sentence is true as printed and no two precisions mix.
  */
-export function fmtProduct(u, l, d) {
-  const short = fmtAll([u, l, d]);
-  const [U, L, D] = short.map((t) => Number(t.replace("−", "-")));
-  if (![U, L, D].every(Number.isFinite) || Math.abs(U * L - D) < 0.0051) return short;
-  return [u, l, d].map((v) => minus(Number(v).toPrecision(4)));
+export function fmtProducts(triples) {
+  const short = fmtAll(triples.flat());
+  const honest = triples.every((_, n) => {
+    const [U, L, D] = short.slice(3 * n, 3 * n + 3).map((t) => Number(t.replace("−", "-")));
+    return ![U, L, D].every(Number.isFinite) || Math.abs(U * L - D) < 0.0051;
+  });
+  const texts = honest ? short : triples.flat().map((v) => (typeof v === "number" ? minus(Number(v).toPrecision(4)) : fmt(v)));
+  return triples.map((_, n) => texts.slice(3 * n, 3 * n + 3));
 }
