@@ -74,7 +74,8 @@ OUT_OF_VIEW = """() => {
   const out = [];
   for (const g of document.querySelectorAll('[data-testid=graph] .node')) {
     const r = g.getBoundingClientRect();
-    if (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1 || r.bottom > box.bottom + 1) {
+    if (r.left < box.left - 1 || r.right > box.right + 1 ||
+        r.top < box.top - 1 || r.bottom > box.bottom + 1) {
       out.push(g.dataset.nodeId || g.dataset.copyOf);
     }
   }
@@ -92,7 +93,8 @@ TEXT_CHECK = """() => {
     const px = parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a;
     if (px < 9.95) small.push([t.textContent, px]);
     const r = t.getBoundingClientRect();
-    boxes.push({ text: t.textContent, left: r.left + 1, right: r.right - 1, top: r.top + 1, bottom: r.bottom - 1 });
+    boxes.push({ text: t.textContent, left: r.left + 1, right: r.right - 1,
+                 top: r.top + 1, bottom: r.bottom - 1 });
   }
   boxes.sort((a, b) => a.left - b.left);
   const overlaps = [];
@@ -143,7 +145,8 @@ def test_big_graph_opens_readable_and_ends_with_the_api_gradients(page, server_u
     assert text["small"] == [] and text["overlaps"] == [], text
     shown = {n["name"]: n for n in graph.shown_nodes().values() if n["name"]}
     for input_name, grad in api_gradients(server_url, program).items():
-        np.testing.assert_allclose(shown[input_name]["grad"], grad, rtol=1e-12, atol=1e-12, err_msg=input_name)
+        np.testing.assert_allclose(shown[input_name]["grad"], grad, rtol=1e-12, atol=1e-12,
+                                   err_msg=input_name)
 
 
 def test_stepping_keeps_the_current_gate_in_view_and_shows_the_minimap(page, server_url):
@@ -194,7 +197,8 @@ def test_sigmoid_group_folds_into_one_gate_with_local_gradient(page, server_url)
     graph.wait_ready()
     assert group.get_attribute("data-folded") == "false"
     graph.click("step-end")
-    gates = page.eval_on_selector_all("[data-testid=graph] .node.kind-op", "gs => gs.map((g) => g.dataset.op)")
+    gates = page.eval_on_selector_all("[data-testid=graph] .node.kind-op",
+                                      "gs => gs.map((g) => g.dataset.op)")
     assert len(gates) == 8, gates  # the slide's eight gates
     assert input_grads(graph) == folded
 
