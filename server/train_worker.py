@@ -5,10 +5,11 @@ the process has the engine imported already (the zygote's), caps its own address
 and CPU time, and talks with the server over its pipe, one JSON message each way. Commands:
 
     {"id": 1, "cmd": "init", "config": {"network": [...], "optimizer": "sgd", ...}}
-    {"id": 2, "cmd": "start" | "pause" | "step" | "reset" | "status"}
-    {"id": 3, "cmd": "inspect", "image": {"split": "test", "index": 0}}
-    {"id": 4, "cmd": "conv", "image": {...}, "layer": 0}
-    {"id": 5, "cmd": "neuron", "image": {...}, "layer": 4, "unit": 7}
+    {"id": 2, "cmd": "start", "speed": "full" | "slow"}
+    {"id": 3, "cmd": "pause" | "step" | "reset" | "status"}
+    {"id": 4, "cmd": "inspect", "image": {"split": "test", "index": 0}}
+    {"id": 5, "cmd": "conv", "image": {...}, "layer": 0}
+    {"id": 6, "cmd": "neuron", "image": {...}, "layer": 4, "unit": 7}
 
 One reply per command, {"reply": id, "data": ...} or {"reply": id, "error": {...}}, and
 events {"event": "progress", "data": {...}} while training runs. Training runs in slices of
@@ -24,6 +25,8 @@ import resource
 import time
 
 SLICE_SECONDS = 0.2
+# "slow": one batch at a time with this pause after it, so a class can watch each step.
+SLOW_PAUSE_SECONDS = 0.25
 log = logging.getLogger("chainrule.training")
 
 
@@ -40,6 +43,7 @@ class Session:
         self.config = config or self.config
         self.trainer = Trainer(TrainConfig(**self.config))
         self.running = False
+        self.slow = False
         self.losses: list[float] = []
         self.accuracies: list[float] = []
 
@@ -69,16 +73,25 @@ class Session:
         return point
 
     def train_slice(self) -> dict:
+        """Batches for about SLICE_SECONDS (one batch when slow), then a progress point."""
         end = time.perf_counter() + SLICE_SECONDS
-        while time.perf_counter() < end:
+        self.step()
+        while not self.slow and time.perf_counter() < end:
             self.step()
         return self.progress()
+
+    def wait(self) -> float | None:
+        """How long to wait for a command before training on (None: paused, no limit)."""
+        if not self.running:
+            return None
+        return SLOW_PAUSE_SECONDS if self.slow else 0
 
     def handle(self, msg: dict):
         cmd = msg.get("cmd")
         t = self.trainer
         if cmd == "start":
             self.running = True
+            self.slow = msg.get("speed") == "slow"
         elif cmd == "pause":
             self.running = False
         elif cmd == "step":
@@ -142,10 +155,9 @@ def serve(conn, memory_mb: int, cpu_seconds: int) -> None:
     session = None
     try:
         while True:
-            running = session is not None and session.running
-            if conn.poll(0 if running else None):
+            if conn.poll(None if session is None else session.wait()):
                 session = reply(conn, session, json.loads(conn.recv_bytes()))
-            elif running:
+            elif session is not None and session.running:
                 send(conn, {"event": "progress", "data": session.train_slice()})
     except (EOFError, OSError):
         return                  # the server closed the pipe, or went away

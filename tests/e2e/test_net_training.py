@@ -2,7 +2,10 @@
 falls, the test accuracy shown passes 0.9, and pausing stops the stream and the worker."""
 from __future__ import annotations
 
+import json
 import time
+
+import httpx
 
 from tests.e2e.net_pages import NetPage
 
@@ -52,6 +55,17 @@ def test_one_batch_at_a_time_and_reset(page, server_url):
 
 def test_a_stack_that_does_not_fit_is_explained(page, server_url):
     net = NetPage(page, server_url).open()
+    # a second conv block, inserted before the flatten: 4x4x8 -> conv 3x3 pad 1 -> 4x4x8
+    net.testid("net-layer-3").click()
+    net.testid("net-add-type").select_option("conv")
+    net.testid("net-add-layer").click()
+    page.wait_for_function("document.querySelector('[data-testid=net-layer-3-shape]')"
+                           "?.textContent === '4×4×8'")
+    assert net.testid("net-layer-4").inner_text().startswith("flatten")
+    assert net.testid("net-parameters").inner_text().startswith("1,954 parameters")
+    net.testid("net-layer-3-remove").click()
+    page.wait_for_function("document.querySelector('[data-testid=net-parameters]')"
+                           ".textContent.startsWith('1,370')")
     net.testid("net-layer-0-stride").fill("3")
     net.testid("net-layer-0-stride").dispatch_event("change")
     error = net.testid("net-plan-error")
@@ -64,3 +78,31 @@ def test_a_stack_that_does_not_fit_is_explained(page, server_url):
     net.testid("net-layer-0-stride").dispatch_event("change")
     error.wait_for(state="hidden")
     assert net.testid("train-start").is_enabled()
+
+
+def test_the_event_stream_carries_progress_and_closing_it_stops_the_run(server_url):
+    """Server-Sent Events over a real connection: progress points while training; a page
+    that goes away (the stream closes) leaves no run computing."""
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        run = client.post("/api/net/runs", json={"seed": 2}).json()["run"]
+        points = []
+        with client.stream("GET", f"/api/net/runs/{run}/events") as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            client.post(f"/api/net/runs/{run}/control", json={"action": "start"})
+            event = None
+            for line in stream.iter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event == "progress":
+                    points.append(json.loads(line.split(":", 1)[1]))
+                    if len(points) == 3:
+                        break
+        assert [p["batches"] for p in points] == sorted(p["batches"] for p in points)
+        assert all(0 <= p["test_accuracy"] <= 1 and p["loss"] > 0 for p in points)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            gone = client.get(f"/api/net/runs/{run}")
+            if gone.status_code == 422:
+                break
+            time.sleep(0.2)
+        assert gone.status_code == 422 and "no training run" in gone.json()["detail"][0]["msg"]

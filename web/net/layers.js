@@ -31,11 +31,12 @@ export const DEFAULT_NETWORK = [
 ];
 
 /**
- * createLayerColumn(host, {onChange(network, plan)}): returns {network(), plan(), set(network)}.
+ * createLayerColumn(host, {onChange(network, plan)}): returns {network(), plan()}.
  * onChange runs after every edit, with the new stack and its plan (plan.fits false when it
- * does not fit).
+ * does not fit). Clicking a layer marks where "Add layer" inserts (before it); otherwise
+ * new layers go just before the loss, which always ends the stack.
  */
-export function createLayerColumn(host, { onChange, onSelect }) {
+export function createLayerColumn(host, { onChange }) {
   let network = DEFAULT_NETWORK.map((l) => ({ ...l }));
   let plan = null;
   let request = 0;
@@ -48,10 +49,13 @@ export function createLayerColumn(host, { onChange, onSelect }) {
   host.append(el("h3", { text: "Network" }), list, error, total,
     el("div", { class: "net-add" }, [addType, addButton]));
 
+  let selected = null;   // a new layer goes before this one (by default, before the loss)
+
   function add() {
-    // New layers go just before the loss, which always ends the stack.
-    const at = Math.max(0, network.length - 1);
+    const last = Math.max(0, network.length - 1);
+    const at = selected === null ? last : Math.min(selected, last);
     network.splice(at, 0, { ...DEFAULTS[addType.value] });
+    selected = null;
     refresh();
   }
 
@@ -70,7 +74,7 @@ export function createLayerColumn(host, { onChange, onSelect }) {
     const fields = Object.keys(FIELDS[layer.type]).map((key) => field(i, key, layer));
     const remove = layer.type === "softmax_ce" ? null : el("button", {
       type: "button", class: "small", title: "remove this layer", "aria-label": "remove layer", testid: `net-layer-${i}-remove`,
-      text: "×", on: { click: () => { network.splice(i, 1); refresh(); } },
+      text: "×", on: { click: () => { network.splice(i, 1); selected = null; refresh(); } },
     });
     const shape = info ? el("span", { class: "net-shape", testid: `net-layer-${i}-shape`, text: info.shape_text }) : null;
     const params = info && info.parameters.total ? el("span", { class: "net-params muted", title: info.parameter_formula || "", text: `${info.parameters.total.toLocaleString("en")} params` }) : null;
@@ -78,7 +82,13 @@ export function createLayerColumn(host, { onChange, onSelect }) {
     const item = el("li", { class: `net-layer net-${layer.type}${broken ? " broken" : ""}`, testid: `net-layer-${i}` }, [
       el("div", { class: "net-layer-head" }, [el("b", { text: LABELS[layer.type] }), shape, params, remove]),
       fields.length ? el("div", { class: "net-fields" }, fields) : null, formula]);
-    item.addEventListener("click", (ev) => { if (!ev.target.closest("input, button")) onSelect?.(i); });
+    if (i === selected) item.classList.add("selected");
+    item.title = "click to add new layers before this one";
+    item.addEventListener("click", (ev) => {
+      if (ev.target.closest("input, button")) return;
+      selected = selected === i ? null : i;
+      render();
+    });
     return item;
   }
 

@@ -25,6 +25,8 @@ function buildLayout(root) {
       el("option", { value: "sgd", text: "SGD, momentum 0.9" }), el("option", { value: "adam", text: "Adam" })]),
     lr: el("input", { type: "number", min: 0.00001, max: 1, step: 0.005, value: DEFAULT_LR.sgd, testid: "train-lr", "aria-label": "learning rate" }),
     batch: el("input", { type: "number", min: 1, max: 256, step: 1, value: 32, testid: "train-batch", "aria-label": "batch size" }),
+    speed: el("select", { testid: "train-speed", "aria-label": "speed" }, [
+      el("option", { value: "full", text: "as fast as it goes" }), el("option", { value: "slow", text: "slow: 4 batches a second" })]),
     start: el("button", { type: "button", class: "primary", testid: "train-start", text: "Start" }),
     pause: el("button", { type: "button", testid: "train-pause", text: "Pause", disabled: true }),
     step: el("button", { type: "button", testid: "train-step", text: "One batch" }),
@@ -38,12 +40,12 @@ function buildLayout(root) {
     picker: el("section", { class: "net-picker" }),
     maps: el("section", { class: "net-maps", testid: "layer-maps" }),
   };
-  const side = el("aside", { class: "net-side" }, [
+  const side = el("aside", { class: "net-side", id: "net-controls" }, [
     p.column,
     el("h3", { text: "Training" }),
     el("div", { class: "net-settings" }, [
       el("label", {}, ["optimizer", p.optimizer]), el("label", {}, ["learning rate", p.lr]),
-      el("label", {}, ["batch size", p.batch])]),
+      el("label", {}, ["batch size", p.batch]), el("label", {}, ["speed", p.speed])]),
     el("div", { class: "net-buttons" }, [p.start, p.pause, p.step, p.reset]),
     p.status,
   ]);
@@ -224,7 +226,7 @@ export function mountNetView(root) {
   p.start.addEventListener("click", async () => {
     try {
       await ensureRun();
-      await control("start");
+      await control("start", { speed: p.speed.value });
       setRunning(true);
       say("Training…");
     } catch (err) { showError(err); }
@@ -247,6 +249,9 @@ export function mountNetView(root) {
     } catch (err) { showError(err); }
   });
   p.reset.addEventListener("click", () => reset().catch(showError));
+  p.speed.addEventListener("change", () => {
+    if (running) control("start", { speed: p.speed.value }).catch(showError);
+  });
   p.optimizer.addEventListener("change", () => {
     p.lr.value = DEFAULT_LR[p.optimizer.value];
     say("Settings changed: Reset (or Start) trains from scratch with them.");
