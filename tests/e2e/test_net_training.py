@@ -106,3 +106,24 @@ def test_the_event_stream_carries_progress_and_closing_it_stops_the_run(server_u
                 break
             time.sleep(0.2)
         assert gone.status_code == 422 and "no training run" in gone.json()["detail"][0]["msg"]
+
+
+def test_the_network_view_runs_under_the_content_security_policy(browser, server_url):
+    """Loaded without Playwright's CSP bypass (waits use locators only): the event stream,
+    the curves and the canvases need nothing the server's policy forbids."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    page = context.new_page()
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text)
+            if "Content Security Policy" in msg.text else None)
+    page.goto(server_url + "/#net")
+    page.locator("[data-testid=layer-maps][data-source]").wait_for(timeout=60_000)
+    page.get_by_test_id("train-start").click()
+    page.locator("#net-root[data-training=running]").wait_for(timeout=60_000)
+    page.wait_for_timeout(2_000)
+    page.get_by_test_id("train-pause").click(timeout=60_000)
+    page.locator("#net-root[data-training=paused]").wait_for(timeout=60_000)
+    points = int(page.get_by_test_id("loss-curve").get_attribute("data-points"))
+    context.close()
+    assert points > 2
+    assert violations == []

@@ -35,14 +35,14 @@ export function createCurves(lossDiv, accuracyDiv) {
     window.Plotly.newPlot(accuracyDiv, traces(), layout("accuracy", { range: [0, 1.02] }), CONFIG);
   }
 
-  /** One streamed point: {epochs_done, loss, train_accuracy, test_loss, test_accuracy}. */
-  function add(point) {
-    const x = point.epochs_done;
-    const trainLoss = point.loss ?? null;
-    const trainAcc = point.train_accuracy ?? null;
-    window.Plotly.extendTraces(lossDiv, { x: [[x], [x]], y: [[trainLoss], [point.test_loss]] }, [0, 1]);
-    window.Plotly.extendTraces(accuracyDiv, { x: [[x], [x]], y: [[trainAcc], [point.test_accuracy]] }, [0, 1]);
-    count += 1;
+  /** Streamed points {epochs_done, loss, train_accuracy, test_loss, test_accuracy}, drawn
+   * in one Plotly call per curve however many arrived since the last frame. */
+  function add(...points) {
+    if (!points.length) return;
+    const x = points.map((p) => p.epochs_done);
+    window.Plotly.extendTraces(lossDiv, { x: [x, x], y: [points.map((p) => p.loss ?? null), points.map((p) => p.test_loss)] }, [0, 1]);
+    window.Plotly.extendTraces(accuracyDiv, { x: [x, x], y: [points.map((p) => p.train_accuracy ?? null), points.map((p) => p.test_accuracy)] }, [0, 1]);
+    count += points.length;
     lossDiv.dataset.points = String(count);
   }
 

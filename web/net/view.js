@@ -103,11 +103,34 @@ export function mountNetView(root) {
   }
 
   function addPoint(point) {
-    if (!point) return;
-    curves.add(point);
-    p.epoch.textContent = point.epochs_done.toFixed(2);
-    p.accuracy.textContent = point.test_accuracy.toFixed(4);
-    if (point.filters) drawFilters(point.filters);
+    if (point) addPoints([point]);
+  }
+
+  function addPoints(points) {
+    if (!points.length) return;
+    const last = points[points.length - 1];
+    curves.add(...points);
+    p.epoch.textContent = last.epochs_done.toFixed(2);
+    p.accuracy.textContent = last.test_accuracy.toFixed(4);
+    if (last.filters) drawFilters(last.filters);
+  }
+
+  // Streamed points wait for the next frame and are drawn together: a busy machine (or a
+  // hidden tab) gets one redraw per frame, not one per event.
+  let pending = [];
+  let frame = 0;
+  function queuePoint(point) {
+    pending.push(point);
+    if (!frame) frame = requestAnimationFrame(flushPoints);
+  }
+  function flushPoints() {
+    frame = 0;
+    const points = pending;
+    pending = [];
+    addPoints(points);
+    const last = points[points.length - 1];
+    if (last && running) say(`Training: ${last.batches} batches, epoch ${last.epoch + 1}.`);
+    if (running && Date.now() - lastInspect > INSPECT_EVERY_MS) inspect();
   }
 
   function drawFilters(filters) {
@@ -122,12 +145,7 @@ export function mountNetView(root) {
   function listen() {
     source = new EventSource(`/api/net/runs/${run}/events`);
     const mine = source;
-    source.addEventListener("progress", (ev) => {
-      const point = JSON.parse(ev.data);
-      addPoint(point);
-      say(`Training: ${point.batches} batches, epoch ${point.epoch + 1}.`);
-      if (Date.now() - lastInspect > INSPECT_EVERY_MS) inspect();
-    });
+    source.addEventListener("progress", (ev) => queuePoint(JSON.parse(ev.data)));
     source.addEventListener("end", (ev) => {
       const reason = JSON.parse(ev.data).reason;
       ended(`The training run ended: ${reason}. Reset starts a new one.`, mine);
@@ -180,6 +198,7 @@ export function mountNetView(root) {
     const want = config();
     const status = await control("reset", { config: want });
     runConfig = want;
+    pending = [];
     curves.reset();
     addPoint(status.point);
     say("Reset: new random weights. Press Start.");
@@ -235,6 +254,7 @@ export function mountNetView(root) {
     try {
       const status = await control("pause");
       setRunning(false);
+      if (frame) { cancelAnimationFrame(frame); flushPoints(); }
       say(`Paused after ${status.batches} batches (epoch ${status.epoch + 1}).`);
       inspect();
     } catch (err) { showError(err); }
