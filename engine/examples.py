@@ -149,6 +149,13 @@ GRAPH_EXAMPLES = [
                     "gradients add."},
 ]
 
+# Examples of one section side by side (the page's menu groups them by section), sections
+# in the order they first appear.
+_FIRST = {}
+for _i, _example in enumerate(GRAPH_EXAMPLES):
+    _FIRST.setdefault(_example["section"], _i)
+GRAPH_EXAMPLES.sort(key=lambda e: _FIRST[e["section"]])
+
 for _example in GRAPH_EXAMPLES:
     _example.setdefault("kind", "graph")
     _example.setdefault("inputs", {})

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 
 from server import __version__, errors
 from server.cache import ResponseCache
+from server.http import Conformance
 from server.pool import WorkerPool
 from server.routes import all_routers
 from server.settings import Settings, get_settings
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.cache = ResponseCache(settings.cache_entries, settings.cache_bytes)
     for router in all_routers():
         app.include_router(router)
+    app.add_middleware(Conformance, routes=app.routes, frame_ancestors=settings.frame_ancestors)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                            allow_methods=["GET", "POST"], allow_headers=["Content-Type"])

@@ -10,7 +10,6 @@ import json
 import logging
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
@@ -26,6 +25,10 @@ BODY_ERROR_STATUS = {400: 422, 413: 413}  # FastAPI's body errors we reshape (ol
 def error_body(type_: str, msg: str, loc: list | None = None, **extra) -> dict:
     """One FastAPI-shaped error body with a single item."""
     return {"detail": [{"type": type_, "msg": msg, "loc": loc or ["body"], **extra}]}
+
+
+def json_bytes(body: dict) -> bytes:
+    return json.dumps(body, allow_nan=False).encode()
 
 
 def engine_error_item(err: engine.EngineError) -> dict:
@@ -55,10 +58,17 @@ async def on_validation_error(request: Request, err: RequestValidationError) -> 
                         status_code=422)
 
 
+HTTP_ERROR_TYPES = {404: "not_found", 405: "method_not_allowed", 413: "too_large"}
+
+
 async def on_http_error(request: Request, err: HTTPException):
-    """Body parse errors (400) become 422 and oversize bodies 413, both in the list shape."""
+    """Body parse errors (400) become 422 and oversize bodies 413; every other HTTP error
+    keeps its status and headers. All in the list shape."""
     if err.status_code not in BODY_ERROR_STATUS:
-        return await http_exception_handler(request, err)
+        msg = err.detail if isinstance(err.detail, str) else str(err.detail)
+        body = error_body(HTTP_ERROR_TYPES.get(err.status_code, "http_error"), msg,
+                          loc=["path"] if err.status_code == 404 else [])
+        return JSONResponse(body, status_code=err.status_code, headers=err.headers)
     status = BODY_ERROR_STATUS[err.status_code]
     if status == 413:
         body = error_body("too_large", str(err.detail))
@@ -119,7 +129,7 @@ class Guard:
 
     @staticmethod
     async def _send_json(send, status: int, body: dict) -> None:
-        payload = json.dumps(body, allow_nan=False).encode()
+        payload = json_bytes(body)
         await send({"type": "http.response.start", "status": status,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(payload)).encode()),

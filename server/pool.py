@@ -89,6 +89,9 @@ class Worker:
             await ready
         finally:
             loop.remove_reader(fd)
+        # uvloop's add_reader leaves the fd non-blocking; the first bytes of a long answer
+        # may come before the rest, so the read blocks until the whole message is in.
+        os.set_blocking(fd, True)
         return self.conn.recv_bytes()
 
     def kill(self) -> None:

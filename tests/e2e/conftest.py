@@ -65,8 +65,11 @@ def browser_type_launch_args(browser_type_launch_args, chromium_path):
 
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
+    # bypass_csp: Playwright's string predicates (wait_for_function) are evaluated in the
+    # page, which the server's Content-Security-Policy forbids; test_csp.py loads the page
+    # under the policy.
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900},
-            "accept_downloads": True}
+            "accept_downloads": True, "bypass_csp": True}
 
 
 def _free_port() -> int:

@@ -14,6 +14,7 @@ import { createSlide } from "./slide.js";
 import { createPoolRouting } from "./pooling.js";
 import { renderFigures } from "./figures.js";
 import { readUpload } from "./images.js";
+import { offeredExample } from "../handoff.js";
 import { createConvQuiz } from "./quiz.js";
 
 const FETCH_DELAY_MS = 120;  // let a dragged slider settle before asking the server
@@ -106,8 +107,13 @@ export function mountConvView(root) {
     schedule();
   }
 
+  /** A lecture example, or a layer another view handed over (the network view's). */
+  function findExample(id) {
+    return examples.find((ex) => ex.id === id) || offeredExample(id);
+  }
+
   function applyExample(id) {
-    const example = examples.find((ex) => ex.id === id);
+    const example = findExample(id);
     if (!example) { change({}); return; }
     const made = stateFromExample(example);
     state = made.state;
@@ -191,7 +197,7 @@ export function mountConvView(root) {
     if (location.hash === "#conv") { writeHash(); return; }  // the tab was clicked: keep the layer
     if (location.hash === lastHash) return;
     state = parseHash(location.hash);
-    if (state.example && examples.some((ex) => ex.id === state.example)) { applyExample(state.example); return; }
+    if (state.example && findExample(state.example)) { applyExample(state.example); return; }
     controls.sync(state);
     schedule();
   });
@@ -207,7 +213,7 @@ export function mountConvView(root) {
   getJSON("/api/examples").then((list) => {
     examples = list.filter((ex) => ex.kind === "conv" && ex.conv);
     controls.setExamples(examples);
-    if (state.example && examples.some((ex) => ex.id === state.example)) applyExample(state.example);
+    if (state.example && findExample(state.example)) applyExample(state.example);
     else controls.sync(state);
   }).catch(() => {
     // Without examples the view still works; the preset list stays empty.
