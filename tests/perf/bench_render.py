@@ -13,13 +13,14 @@ from __future__ import annotations
 import random
 import statistics
 import sys
+import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 if __package__ in (None, ""):     # run as a script: make the repository importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.perf.live import open_page, start_server, wait_ready  # noqa: E402
+from tests.perf.live import open_page, start_server  # noqa: E402
 
 RUNS = 5
 TARGET_NODES = 300
@@ -61,6 +62,15 @@ STEP_FRAMES = """async (count) => {
   }
   return deltas;
 }"""
+
+
+def wait_ready(page, timeout_s: float = 60) -> None:
+    """Poll the page's state from here (the page's CSP forbids Playwright's string polling)."""
+    deadline = time.monotonic() + timeout_s
+    while page.evaluate("() => document.body.dataset.state") != "ready":
+        if time.monotonic() > deadline:
+            raise SystemExit("the page did not get ready")
+        time.sleep(0.02)
 
 
 def generated_program(target_nodes: int, width: int = 12, seed: int = 0) -> str:
