@@ -220,3 +220,15 @@ def test_vector_edges_carry_their_numbers(page, server_url):
     assert any(g.startswith("[") and g.count(",") == 3 for g in grads)
     # W1 (12 entries) is a heatmap chip with its shape
     assert page.locator("[data-testid=graph] .label.val .chip-frame").count() >= 1
+
+
+def test_fit_shows_a_readable_stretch_of_a_graph_too_big_to_read_whole(page, server_url):
+    graph = GraphPage(page, server_url).open()
+    open_program(graph, PROGRAMS["tanh-chain"])
+    assert float(graph.testid("graph").get_attribute("data-scale")) < 0.5  # opened whole
+    graph.testid("zoom-fit").click()
+    page.wait_for_timeout(100)
+    assert float(graph.testid("graph").get_attribute("data-scale")) >= 0.8
+    text = page.evaluate(TEXT_CHECK)
+    assert text["count"] >= 10 and text["small"] == [] and text["overlaps"] == []
+    assert page.get_by_test_id("minimap").is_visible()

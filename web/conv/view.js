@@ -38,7 +38,7 @@ function buildLayout(root) {
     backward: section("Backward pass", "conv-backward"),
   };
   parts.routing.node.hidden = true;
-  parts.main = el("div", { class: "conv-main" }, [parts.exampleNote, parts.arith.node, parts.inputNote,
+  parts.main = el("div", { class: "conv-main" }, [el("div", { class: "conv-notes" }, [parts.exampleNote, parts.inputNote]), parts.arith.node,
     parts.slide.node, el("div", { class: "conv-figures" }, [parts.forward.node, parts.backward.node]), parts.routing.node]);
   parts.view = el("div", { class: "conv-view", testid: "conv-view" }, [parts.controls, parts.main]);
   root.replaceChildren(parts.view);
