@@ -29,7 +29,7 @@ POOL_KEYS = {"size", "stride"}
 # The products w * x of every window are sent only up to this many numbers (a 7x7 input
 # with a few 3x3 filters); larger layers send each window's per-channel sums instead.
 MAX_PRODUCTS = 4096
-MAX_CHANNEL_SUMS = 100_000  # and per-channel sums up to this many (not a 1x1 conv on 64)
+MAX_CHANNEL_SUMS = 4_000   # and per-channel sums up to this many; larger layers send none
 CONV_RULE = "W2 = (W1 − F + 2P)/S + 1,  H2 = (H1 − F + 2P)/S + 1,  depth K"
 POOL_RULE = "W3 = (W2 − F)/S + 1,  H3 = (H2 − F)/S + 1,  depth unchanged"
 
@@ -152,21 +152,21 @@ def _conv_arithmetic(x_shape: tuple, geo, params: dict) -> dict:
             "per_filter_text": f"each filter {fh}·{fw}·{c} + 1 = {params['per_filter']}"}
 
 
-def _terms(xp: np.ndarray, w: np.ndarray, stride: tuple, out_hw: tuple) -> dict:
-    """Every window's arithmetic: per output (k, i, j) the sum w·x over each channel
-    ("channel_sums", (K, H2, W2, C), null beyond MAX_CHANNEL_SUMS numbers), their total
-    before the bias ("dot", (K, H2, W2)) and, for small layers, every product w * x
-    ("products", (K, H2, W2, C, FH, FW), else null)."""
+def _terms(xp: np.ndarray, w: np.ndarray, stride: tuple, out_hw: tuple) -> dict | None:
+    """Every window's arithmetic for a small layer (null for a larger one): per output
+    (k, i, j) the sum w·x over each channel ("channel_sums", (K, H2, W2, C)), their total
+    before the bias ("dot", (K, H2, W2)) and, up to MAX_PRODUCTS numbers, every product
+    w * x ("products", (K, H2, W2, C, FH, FW), else null). Plain broadcasting, no BLAS."""
     k, c, fh, fw = w.shape
+    h2, w2 = out_hw
+    if k * h2 * w2 * c > MAX_CHANNEL_SUMS:
+        return None
     windows = np.lib.stride_tricks.sliding_window_view(xp, (fh, fw), axis=(1, 2))
-    windows = windows[:, ::stride[0], ::stride[1]][:, :out_hw[0], :out_hw[1]]  # (C, H2, W2, FH, FW)
-    small = k * out_hw[0] * out_hw[1] * c * fh * fw <= MAX_PRODUCTS
-    products = np.einsum("kcab,cijab->kijcab", w, windows) if small else None
-    if k * out_hw[0] * out_hw[1] * c > MAX_CHANNEL_SUMS:
-        dot = np.einsum("kcab,cijab->kij", w, windows)
-        return {"channel_sums": None, "dot": dot, "products": products}
-    channel_sums = np.einsum("kcab,cijab->kijc", w, windows)
-    return {"channel_sums": channel_sums, "dot": channel_sums.sum(axis=-1), "products": products}
+    windows = windows[:, ::stride[0], ::stride[1]][:, :h2, :w2]      # (C, H2, W2, FH, FW)
+    products = w[:, None, None] * windows.transpose(1, 2, 0, 3, 4)[None]  # (K, H2, W2, C, FH, FW)
+    channel_sums = products.sum(axis=(4, 5))
+    return {"channel_sums": channel_sums, "dot": channel_sums.sum(axis=-1),
+            "products": products if products.size <= MAX_PRODUCTS else None}
 
 
 def _no_conv_stage(x: np.ndarray) -> dict:

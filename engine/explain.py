@@ -25,6 +25,11 @@ def number(v) -> str:
     return f"{v:.4g}"
 
 
+def _item(v) -> float:
+    """The one number of a scalar or a one-element array."""
+    return v.item() if isinstance(v, np.ndarray) else float(v)
+
+
 def numbers(v) -> str:
     """A scalar as a number, a small tensor as [a, b, ...] (nested for matrices)."""
     a = np.asarray(v)
@@ -132,8 +137,7 @@ def worked(node: Node, upstream, downs, local) -> list:
 def _worked_one(node: Node, inp: Node, up, down, loc, elementwise: bool) -> str:
     n_up, n_down = np.size(up), np.size(down)
     if n_up == 1 and n_down == 1 and loc is not None and np.size(loc) == 1:
-        return f"{number(np.reshape(up, ()))} × {number(np.reshape(loc, ()))} = " \
-               f"{number(np.reshape(down, ()))}"
+        return f"{number(_item(up))} × {number(_item(loc))} = {number(_item(down))}"
     if n_up <= MAX_WORKED and n_down <= MAX_WORKED:
         same = np.shape(up) == np.shape(down)
         if elementwise and same and loc is not None and np.ndim(loc) == 2 and \

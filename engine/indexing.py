@@ -8,8 +8,11 @@ gets the sum of its gradients: the lecture's copy gate, so such a gate's pattern
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from engine.errors import EngineError
 from engine.ops import _labels
 from engine.registry import Context, Op, register, shape_error, value_error
 
@@ -85,6 +88,23 @@ def scatter_add(shape, key, grad) -> np.ndarray:
     return dx
 
 
+def _indexed_dims(key: tuple, ndim: int) -> list[int]:
+    """The axes of x that integers and integer arrays of the key consume."""
+    cut = next((i for i, item in enumerate(key) if item[0] == "ellipsis"), len(key))
+    before, after = key[:cut], key[cut + 1:]
+    dims, d = [], 0
+    for item in before:
+        if item[0] in ("int", "array"):
+            dims.append(d)
+        d += item[0] != "newaxis"
+    d = ndim - sum(item[0] != "newaxis" for item in after)
+    for item in after:
+        if item[0] in ("int", "array"):
+            dims.append(d)
+        d += item[0] != "newaxis"
+    return [d for d in dims if 0 <= d < ndim]
+
+
 def _has_repeats(key: tuple) -> bool:
     """Whether integer-array indices select some entry more than once."""
     arrays = [k for k in key if isinstance(k, np.ndarray)]
@@ -109,6 +129,24 @@ class Index(Op):
     doc = ("x[...] with numpy's rules: integers, slices (negative, with steps), ..., None, "
            "integer arrays and pairs of them (s[arange(N), y]). The gradient is scattered "
            "back; repeated indices add up (the copy gate, shown as an adder).")
+
+    @classmethod
+    def precheck(cls, xs, params, limits) -> None:
+        """Integer arrays can make a result far larger than x (W[idx] with a long idx):
+        refuse one whose size, from the shapes alone, is over the limit."""
+        x, arrays = xs[0], xs[1:]
+        if not arrays:
+            return          # integers and slices never make a value larger
+        try:
+            picked = np.broadcast_shapes(*[np.shape(a) for a in arrays])
+        except ValueError:
+            raise shape_error(f"index: the index arrays' shapes "
+                              f"{[np.shape(a) for a in arrays]} do not broadcast") from None
+        size = math.prod(picked) * math.prod(np.shape(x)) // max(
+            math.prod(np.shape(x)[d] for d in _indexed_dims(params["key"], np.ndim(x))), 1)
+        if size > limits.max_input_elements:
+            raise EngineError(f"index: the result would have about {size:,} elements, more "
+                              f"than the limit of {limits.max_input_elements:,}", kind="limit")
 
     @staticmethod
     def forward(ctx, x, *arrays, key=()):

@@ -37,6 +37,7 @@ BUILTIN_WORDS = ("arange", "range")
 # Python nodes that make (about) one gate each, for sizing a loop before unrolling it.
 GATE_NODES = (ast.BinOp, ast.UnaryOp, ast.Call, ast.Subscript, ast.Attribute)
 STATIC_DEPTH = 64           # deepest arithmetic read as a whole number
+MAX_CALL_DEPTH = 32         # functions calling functions, at most this deep
 PARSE_STACK = 64 << 20      # C stack of the thread that reads very long expressions
 PARSE_RECURSION = 400_000   # Python's recursion limit meanwhile
 
@@ -166,6 +167,9 @@ class AstReader:
         fdef, outer = self.functions[fname]
         if fname in self.active:
             raise _err("parse", f"{fname} calls itself: recursion is not supported", call)
+        if len(self.active) >= MAX_CALL_DEPTH:
+            raise _err("limit", f"functions call each other more than {MAX_CALL_DEPTH} deep",
+                       call)
         params = [a.arg for a in fdef.args.args]
         if len(args) != len(params):
             raise _err("parse", f"{fname} takes {len(params)} argument"
@@ -564,7 +568,11 @@ def parse(text: str, inputs: dict, limits: Limits, expand: bool = False) -> Grap
         builder = Builder(inputs, limits, expand)
         reader = AstReader(builder)
         reader.source = text
-        reader.module(_python_ast(text))
+        try:
+            reader.module(_python_ast(text))
+        except RecursionError:
+            raise EngineError("the program is nested too deeply: split it into several "
+                              "statements or functions", kind="parse") from None
     graph = builder.graph
     if graph.last is None:
         raise EngineError("the program is empty: write an expression such as "

@@ -125,6 +125,7 @@ class Op:
                 "optional": [n.rstrip("?*") for n in cls.inputs if n.endswith(("?", "*"))],
                 "variadic": cls.inputs[-1].endswith("*"),
                 "formula": cls.formula, "composite": cls.expand is not None,
+                "by_name": cls.by_name,
                 "parameters": {k: list(v) if isinstance(v, tuple) else v
                                for k, v in cls.params.items()},
                 "pattern": cls.pattern, "doc": cls.doc}

@@ -208,8 +208,9 @@ class Trainer:
         return {"id": f"net-layer-{layer}", "kind": "conv",
                 "title": f"Layer {layer + 1}: conv on {seen['source']}",
                 "explanation": (f"Layer {layer + 1} of the network, on {seen['source']}: its "
-                                "real input, the trained filters and bias, and the gradient "
-                                "of that image's loss arriving from the layers above."),
+                                "real input and the filters and bias as trained so far. (The "
+                                "body's upstream is the gradient of that image's loss arriving "
+                                "from the layers above.)"),
                 "conv": body}
 
     def neuron_program(self, image, layer: int, unit: int) -> dict:

@@ -1,7 +1,7 @@
 """The `chainrule` command: serve the app, evaluate a program, or grade a batch file.
 
     chainrule serve [--host 127.0.0.1] [--port 8000] [--workers N] [--open]
-    chainrule eval EXPRESSION [--input x=-2 ...] [--output NAME] [--gradcheck] [--json]
+    chainrule eval EXPRESSION [--input x=-2 ...] [--output NAME] [--gradcheck] [--expand] [--json]
     chainrule grade FILE [--json]            (FILE: a /api/grade/batch body; "-" = stdin)
     chainrule grade EXERCISE ANSWERS -o gradebook.csv
                                              (EXERCISE: a batch body without submissions;
@@ -86,7 +86,7 @@ def summary(trace) -> str:
 def cmd_eval(args) -> int:
     inputs = dict(parse_input(text) for text in args.input)
     trace = engine.evaluate(args.expression, inputs, output=args.output,
-                            gradcheck=args.gradcheck)
+                            gradcheck=args.gradcheck, expand=args.expand)
     if args.json:
         print(serialize.dumps(trace.to_dict(code=args.code), indent=2))
         return EXIT_OK
@@ -209,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
                     'x=\'{"shape": [3, 4], "init": "randn"}\'')
     ev.add_argument("--output", help="the variable to differentiate (default: the last one)")
     ev.add_argument("--gradcheck", action="store_true", help="compare with finite differences")
+    ev.add_argument("--expand", action="store_true", help="trace sigmoid, softmax, the losses "
+                    "and linear as their primitive gates (in groups)")
     ev.add_argument("--code", action="store_true", help="with --json: include flat numpy code")
     ev.add_argument("--json", action="store_true", help="print the /api/graph JSON instead")
     ev.set_defaults(run=cmd_eval)

@@ -1,13 +1,12 @@
 """Training runs of the network view, each in a worker process of its own, bounded.
 
-A run is `python -m server.train_worker` (see that module for the JSON-lines protocol),
-started with a memory cap (RLIMIT_AS), a CPU-time cap (RLIMIT_CPU), one BLAS thread and a
-lower priority than the server, and killed at its deadline. The server holds at most
-`net_max_runs` runs; each streams its progress to one page over Server-Sent Events, and
-stops when the page stops it, when that page goes away, or when no page connects. Nothing
-here survives a restart, and nothing needs to: the page starts a new run in one click.
-
-Self-contained on purpose: a pool of worker processes can take over `start_process`.
+A run is a worker forked by the worker pool's zygote (server/pool.py, `Worker.start`), with
+the engine imported already, running `server.train_worker.serve` (see that module for the
+messages): its address space and CPU time are capped (`RLIMIT_AS`, `RLIMIT_CPU`), and it
+is killed at its deadline. The server holds at most `net_max_runs` runs; each streams its
+progress to one page over Server-Sent Events, and stops when the page stops it, when that
+page goes away, or when no page connects. Nothing here survives a restart, and nothing
+needs to: the page starts a new run in one click.
 """
 from __future__ import annotations
 
@@ -15,14 +14,13 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import secrets
-import sys
 import time
 from dataclasses import dataclass, field
 
 import engine
-from server.settings import REPO_ROOT, Settings
+from server import pool
+from server.settings import Settings
 
 log = logging.getLogger("chainrule.server")
 
@@ -32,25 +30,11 @@ READY_SECONDS = 30.0       # time allowed for a worker to start and plan the net
 REPLY_SECONDS = 10.0       # time allowed for one command's reply
 
 
-def _limits(memory_bytes: int, cpu_seconds: int):
-    """preexec_fn of a worker: its memory and CPU caps, and a lower priority."""
-    def apply() -> None:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
-        resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-        os.nice(5)
-    return apply
-
-
-async def start_process(settings: Settings) -> asyncio.subprocess.Process:
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MKL_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "server.train_worker", cwd=str(REPO_ROOT), env=env,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL, limit=1 << 24,
-        preexec_fn=_limits(settings.net_run_memory_mb << 20, settings.net_run_cpu_seconds))
+async def start_worker(settings: Settings) -> pool.Worker:
+    """A fresh worker process for one run (forking from the zygote blocks briefly)."""
+    return await asyncio.get_running_loop().run_in_executor(
+        None, pool.Worker.start, "server.train_worker:serve",
+        (settings.net_run_memory_mb, settings.net_run_cpu_seconds), "training")
 
 
 def run_error(message: str, kind: str = "value", **extra) -> engine.EngineError:
@@ -62,14 +46,14 @@ class Run:
     """One worker process and the page streaming from it."""
 
     id: str
-    process: asyncio.subprocess.Process
+    worker: pool.Worker
     started: float = field(default_factory=time.monotonic)
     events: asyncio.Queue = field(default_factory=lambda: asyncio.Queue(EVENT_QUEUE))
     replies: dict = field(default_factory=dict)
     next_id: int = 0
     streaming: bool = False
+    gone: bool = False          # its pipe closed: the process ended (and its pid is free)
     ended: str | None = None
-    last: dict = field(default_factory=dict)
     tasks: list = field(default_factory=list)
 
     async def command(self, cmd: str, **args) -> dict:
@@ -80,13 +64,12 @@ class Run:
         key = self.next_id
         future = asyncio.get_running_loop().create_future()
         self.replies[key] = future
-        line = json.dumps({"id": key, "cmd": cmd, **args}, allow_nan=False) + "\n"
+        message = json.dumps({"id": key, "cmd": cmd, **args}, allow_nan=False).encode()
         try:
-            self.process.stdin.write(line.encode())
-            await self.process.stdin.drain()
+            self.worker.send(message)
             answer = await asyncio.wait_for(future, REPLY_SECONDS if cmd != "init"
                                             else READY_SECONDS)
-        except (asyncio.TimeoutError, ConnectionError, BrokenPipeError):
+        except (asyncio.TimeoutError, OSError):
             raise run_error("the training run did not answer in time", kind="limit") from None
         finally:
             self.replies.pop(key, None)
@@ -96,10 +79,7 @@ class Run:
             raise engine.EngineError(err.get("message") or err.get("msg", "training failed"),
                                      kind=err.get("type") if err.get("type") in engine.errors
                                      .KINDS else "value", **extra)
-        data = answer["data"]
-        if isinstance(data, dict) and "state" in data:
-            self.last = {k: v for k, v in data.items() if k != "point"}
-        return data
+        return answer["data"]
 
     def publish(self, event: str, data) -> None:
         if self.events.full():
@@ -127,8 +107,8 @@ class RunManager:
             raise run_error(f"this server is already training {len(self.runs)} networks, its "
                             "limit; stop one or try again in a minute", kind="limit",
                             limit="net_max_runs", allowed=self.settings.net_max_runs)
-        process = await start_process(self.settings)
-        run = Run(secrets.token_urlsafe(9), process)
+        worker = await start_worker(self.settings)
+        run = Run(secrets.token_urlsafe(9), worker)
         self.runs[run.id] = run
         run.tasks = [asyncio.create_task(self._read(run)),
                      asyncio.create_task(self._watch(run))]
@@ -140,28 +120,26 @@ class RunManager:
         return run, first
 
     async def _read(self, run: Run) -> None:
-        """Route the worker's lines: replies to their waiting command, events to the page."""
+        """Route the worker's messages: replies to their waiting command, events to the page."""
         try:
             while True:
-                line = await run.process.stdout.readline()
-                if not line:
-                    break
-                msg = json.loads(line)
+                msg = json.loads(await run.worker.receive())
                 if "reply" in msg:
                     future = run.replies.get(msg["reply"])
                     if future is not None and not future.done():
                         future.set_result(msg)
                 elif "event" in msg:
-                    run.last = {k: v for k, v in msg["data"].items()
-                                if k not in ("filters",)}
                     run.publish(msg["event"], msg["data"])
-        except (ValueError, asyncio.LimitOverrunError) as err:
-            log.warning("training run %s sent an unreadable line: %s", run.id, err)
+        except (EOFError, OSError) as err:
+            run.gone = True     # the process ended: killed, or out of memory / CPU time
+            log.info("training run %s ended: %r", run.id, err)
+        except ValueError as err:
+            log.warning("training run %s sent an unreadable message: %s", run.id, err)
         finally:
-            code = await run.process.wait()
+            if not run.gone:
+                run.worker.kill()
             if run.ended is None:
-                run.ended = ("it reached the server's memory or CPU-time limit"
-                             if code else "its process exited")
+                run.ended = "it reached the server's memory or CPU-time limit"
             for future in run.replies.values():
                 if not future.done():
                     future.set_result({"error": {"type": "limit", "msg": "the training run "
@@ -184,15 +162,15 @@ class RunManager:
             await asyncio.sleep(min(1.0, deadline - now))
 
     async def stop(self, run_id: str, reason: str = "it was stopped") -> None:
-        run = self.runs.get(run_id)
+        run = self.runs.pop(run_id, None)
         if run is None:
             return
         if run.ended is None:
             run.ended = reason
-        if run.process.returncode is None:
-            run.process.kill()
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(run.process.wait(), 5)
+        if not run.gone:        # the zygote reaps its workers at once: a gone pid is reusable
+            run.worker.kill()
+        if run.tasks:
+            run.tasks[0].cancel()   # the reader: it tells the page, whatever it waited for
 
     async def shutdown(self) -> None:
         for run_id in list(self.runs):

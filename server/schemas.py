@@ -666,6 +666,8 @@ class NetControlRequest(_Request):
     """Body of POST /api/net/runs/{run}/control."""
 
     action: Literal["start", "pause", "step", "reset", "stop"]
+    speed: Literal["full", "slow"] = Field("full", description="start: as fast as it goes, or "
+                                           "slow (one batch every quarter second)")
     config: NetRunRequest | None = Field(None, description="reset: new settings (optional).")
 
 

@@ -1,28 +1,33 @@
-"""One training run in a process of its own: `python -m server.train_worker`.
+"""One training run in a worker process of its own, forked by the worker pool's zygote.
 
-The server starts one of these per run (server/net_runs.py) with a memory cap and a
-deadline, and talks to it in JSON lines. On stdin, commands:
+server/net_runs.py starts it with `pool.Worker.start("server.train_worker:serve", ...)`:
+the process has the engine imported already (the zygote's), caps its own address space
+and CPU time, and talks with the server over its pipe, one JSON message each way. Commands:
 
     {"id": 1, "cmd": "init", "config": {"network": [...], "optimizer": "sgd", ...}}
-    {"id": 2, "cmd": "start" | "pause" | "step" | "reset" | "status"}
-    {"id": 3, "cmd": "inspect", "image": {"split": "test", "index": 0}}
-    {"id": 4, "cmd": "conv", "image": {...}, "layer": 0}
-    {"id": 5, "cmd": "neuron", "image": {...}, "layer": 4, "unit": 7}
+    {"id": 2, "cmd": "start", "speed": "full" | "slow"}
+    {"id": 3, "cmd": "pause" | "step" | "reset" | "status"}
+    {"id": 4, "cmd": "inspect", "image": {"split": "test", "index": 0}}
+    {"id": 5, "cmd": "conv", "image": {...}, "layer": 0}
+    {"id": 6, "cmd": "neuron", "image": {...}, "layer": 4, "unit": 7}
 
-On stdout, one reply per command, {"reply": id, "data": ...} or {"reply": id, "error":
-{...}}, and events {"event": "progress", "data": {...}} while training runs. Training runs
-in slices of about SLICE_SECONDS between which commands are read; paused, the process
-blocks on stdin and computes nothing. It exits when stdin closes (the server went away).
+One reply per command, {"reply": id, "data": ...} or {"reply": id, "error": {...}}, and
+events {"event": "progress", "data": {...}} while training runs. Training runs in slices of
+about SLICE_SECONDS between which commands are read; paused, the process blocks on its
+pipe and computes nothing. It exits when the pipe closes (the server went away).
 """
 from __future__ import annotations
 
 import json
+import logging
 import os
-import select
-import sys
+import resource
 import time
 
-SLICE_SECONDS = 0.1
+SLICE_SECONDS = 0.2
+# "slow": one batch at a time with this pause after it, so a class can watch each step.
+SLOW_PAUSE_SECONDS = 0.25
+log = logging.getLogger("chainrule.training")
 
 
 class Session:
@@ -38,6 +43,7 @@ class Session:
         self.config = config or self.config
         self.trainer = Trainer(TrainConfig(**self.config))
         self.running = False
+        self.slow = False
         self.losses: list[float] = []
         self.accuracies: list[float] = []
 
@@ -67,16 +73,25 @@ class Session:
         return point
 
     def train_slice(self) -> dict:
+        """Batches for about SLICE_SECONDS (one batch when slow), then a progress point."""
         end = time.perf_counter() + SLICE_SECONDS
-        while time.perf_counter() < end:
+        self.step()
+        while not self.slow and time.perf_counter() < end:
             self.step()
         return self.progress()
+
+    def wait(self) -> float | None:
+        """How long to wait for a command before training on (None: paused, no limit)."""
+        if not self.running:
+            return None
+        return SLOW_PAUSE_SECONDS if self.slow else 0
 
     def handle(self, msg: dict):
         cmd = msg.get("cmd")
         t = self.trainer
         if cmd == "start":
             self.running = True
+            self.slow = msg.get("speed") == "slow"
         elif cmd == "pause":
             self.running = False
         elif cmd == "step":
@@ -97,32 +112,13 @@ class Session:
         return self.status()
 
 
-class Lines:
-    """Whole lines from stdin, read without blocking when asked (select + os.read)."""
-
-    def __init__(self):
-        self.buffer = b""
-
-    def read(self, timeout: float | None) -> list[bytes] | None:
-        ready, _, _ = select.select([0], [], [], timeout)
-        if not ready:
-            return []
-        chunk = os.read(0, 1 << 20)
-        if not chunk:
-            return None          # stdin closed: the server is gone
-        self.buffer += chunk
-        *lines, self.buffer = self.buffer.split(b"\n")
-        return lines
-
-
-def send(obj) -> None:
+def send(conn, obj) -> None:
     from server import serialize
 
-    sys.stdout.write(serialize.dumps(obj) + "\n")
-    sys.stdout.flush()
+    conn.send_bytes(serialize.dumps(obj).encode())
 
 
-def reply(session: Session | None, msg: dict) -> Session | None:
+def reply(conn, session: Session | None, msg: dict) -> Session | None:
     """Answer one command; the first must be init. Errors go back as data, never a crash."""
     from engine.errors import EngineError
 
@@ -134,30 +130,34 @@ def reply(session: Session | None, msg: dict) -> Session | None:
             raise ValueError("the first command must be init")
         else:
             data = session.handle(msg)
-        send({"reply": msg.get("id"), "data": data})
+        send(conn, {"reply": msg.get("id"), "data": data})
     except EngineError as err:
-        send({"reply": msg.get("id"), "error": err.to_dict()})
+        send(conn, {"reply": msg.get("id"), "error": err.to_dict()})
     except (TypeError, ValueError) as err:
-        send({"reply": msg.get("id"), "error": {"type": "value", "msg": str(err)}})
+        send(conn, {"reply": msg.get("id"), "error": {"type": "value", "msg": str(err)}})
     except MemoryError:
-        send({"reply": msg.get("id"), "error": {"type": "limit", "msg": "the run needs more "
+        send(conn, {"reply": msg.get("id"), "error": {"type": "limit", "msg": "the run needs more "
                                                 "memory than this server allows"}})
+    except Exception as err:    # a bug: the page still gets words, and the run goes on
+        log.exception("unexpected error in a training run")
+        send(conn, {"reply": msg.get("id"), "error": {
+            "type": "value", "msg": f"the training run could not do this "
+                                    f"({type(err).__name__}: {err})"}})
     return session
 
 
-def main() -> int:
-    lines, session = Lines(), None
-    while True:
-        running = session is not None and session.running
-        got = lines.read(0 if running else None)
-        if got is None:
-            return 0
-        for line in got:
-            if line.strip():
-                session = reply(session, json.loads(line))
-        if session is not None and session.running and not got:
-            send({"event": "progress", "data": session.train_slice()})
+def serve(conn, memory_mb: int, cpu_seconds: int) -> None:
+    """The run's loop: answer commands; between them, while running, train a slice."""
+    from server.worker import cap_memory
 
-
-if __name__ == "__main__":
-    sys.exit(main())
+    cap_memory(memory_mb)
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
+    session = None
+    try:
+        while True:
+            if conn.poll(None if session is None else session.wait()):
+                session = reply(conn, session, json.loads(conn.recv_bytes()))
+            elif session is not None and session.running:
+                send(conn, {"event": "progress", "data": session.train_slice()})
+    except (EOFError, OSError):
+        return                  # the server closed the pipe, or went away

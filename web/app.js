@@ -1,7 +1,8 @@
 /**
  * The page shell: the header (views, API docs, theme), the phone drawer and routing. The
- * hash decides the view: "#conv" (or "#conv&...") shows the convolution view, anything
- * else the graph view ("#g=..." holds its state). The conv view is loaded on first showing.
+ * hash decides the view: "#conv" (or "#conv&...") shows the convolution view, "#net" the
+ * network view, anything else the graph view ("#g=..." holds its state). The conv and
+ * network views are loaded on first showing.
  */
 import { mountGraphView } from "./graph/controller.js";
 import { flushHash, viewOf } from "./lib/hash.js";
@@ -10,12 +11,15 @@ import { initTheme } from "./lib/theme.js";
 const chrome = document.querySelector("header.app-header");
 const graphRoot = document.getElementById("graph-view");
 const convRoot = document.getElementById("conv-root");
+const netRoot = document.getElementById("net-root");
 const drawerToggle = chrome.querySelector('[data-testid="drawer-toggle"]');
 const scrim = document.querySelector('[data-testid="drawer-scrim"]');
 const tabs = {
   graph: chrome.querySelector('[data-tab="graph"]'),
   conv: chrome.querySelector('[data-tab="conv"]'),
+  net: chrome.querySelector('[data-tab="net"]'),
 };
+let netMounted = false;
 let graph = null;
 let convMounted = false;
 let lastGraphHash = "";
@@ -54,13 +58,28 @@ function mountConv() {
     });
 }
 
+function mountNet() {
+  if (netMounted) return;
+  netMounted = true;
+  document.body.dataset.state = "busy";
+  import("./net/view.js")
+    .then((m) => m.mountNetView(netRoot))
+    .catch(() => {
+      netRoot.textContent = "The network view could not be loaded.";
+      document.body.dataset.state = "ready";
+    });
+}
+
 function show(view) {
   const conv = view === "conv";
-  graphRoot.hidden = conv;
+  const net = view === "net";
+  graphRoot.hidden = conv || net;
   convRoot.hidden = !conv;
+  netRoot.hidden = !net;
   document.body.classList.toggle("view-conv", conv);
-  document.body.classList.toggle("view-graph", !conv);
-  drawerToggle.setAttribute("aria-controls", conv ? "conv-controls" : "graph-sidebar");
+  document.body.classList.toggle("view-net", net);
+  document.body.classList.toggle("view-graph", !conv && !net);
+  drawerToggle.setAttribute("aria-controls", conv ? "conv-controls" : net ? "net-controls" : "graph-sidebar");
   setDrawer(false);
   for (const [name, tab] of Object.entries(tabs)) {
     tab.classList.toggle("active", name === view);
@@ -68,12 +87,13 @@ function show(view) {
     else tab.removeAttribute("aria-current");
   }
   if (conv) mountConv();
+  else if (net) mountNet();
   else if (!graph) graph = mountGraphView(graphRoot, chrome);
   else requestAnimationFrame(() => graph.fit());
 }
 
 function route() {
-  if (viewOf(location.hash) === "conv") return show("conv");
+  if (viewOf(location.hash) !== "graph") return show(viewOf(location.hash));
   const mounted = graph !== null;  // a new graph view opens the hash itself once loaded
   show("graph");
   if (mounted) graph.openHash();
@@ -81,15 +101,21 @@ function route() {
 
 tabs.graph.addEventListener("click", (ev) => {
   ev.preventDefault();
-  if (viewOf(location.hash) === "conv") history.pushState(null, "", lastGraphHash || location.pathname);
+  if (viewOf(location.hash) !== "graph") history.pushState(null, "", lastGraphHash || location.pathname);
   show("graph");
 });
 tabs.conv.addEventListener("click", (ev) => {
   ev.preventDefault();
   if (viewOf(location.hash) !== "conv") {
-    flushHash();
-    lastGraphHash = location.hash;
+    if (viewOf(location.hash) === "graph") { flushHash(); lastGraphHash = location.hash; }
     location.hash = "#conv";
+  }
+});
+tabs.net.addEventListener("click", (ev) => {
+  ev.preventDefault();
+  if (viewOf(location.hash) !== "net") {
+    if (viewOf(location.hash) === "graph") { flushHash(); lastGraphHash = location.hash; }
+    location.hash = "#net";
   }
 });
 chrome.querySelector(".brand").addEventListener("click", (ev) => {

@@ -88,6 +88,8 @@ async def control(run_id: str, body: schemas.NetControlRequest, manager: Runs):
         await manager.stop(run_id, "the page stopped it")
         return {"run": run_id, "state": "stopped"}
     args = {"config": body.config.config()} if body.action == "reset" and body.config else {}
+    if body.action == "start":
+        args["speed"] = body.speed
     return {"run": run.id, **(await run.command(body.action, **args))}
 
 

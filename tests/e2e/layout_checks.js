@@ -19,6 +19,19 @@
     return `${el.tagName.toLowerCase()}${el.className && typeof el.className === "string" ? "." + el.className.split(" ")[0] : ""}`
       + (id ? ` in ${id.dataset.testid}` : "");
   };
+  /** The box of the nearest scrolling ancestor: text scrolled out of it is out of view. */
+  const scroller = (el) => {
+    // the text's own box may be a window scrolled in step with another (the editor's gutter)
+    const own = getComputedStyle(el);
+    if (/(hidden|auto|scroll)/.test(own.overflowX + own.overflowY) && el.scrollHeight > el.clientHeight + 1) {
+      return el.getBoundingClientRect();
+    }
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      const cs = getComputedStyle(e);
+      if (/(auto|scroll)/.test(cs.overflowX + cs.overflowY)) return e.getBoundingClientRect();
+    }
+    return null;
+  };
   /** The nearest ancestor that clips its content (overflow hidden / clip), or null. */
   const clipper = (el) => {
     for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
@@ -50,9 +63,17 @@
       right: Math.max(a.right, r.right), bottom: Math.max(a.bottom, r.bottom) }),
       { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity });
     box.width = box.right - box.left; box.height = box.bottom - box.top;
+    const view = scroller(el);
+    const ownWindow = view && el.scrollHeight > el.clientHeight + 1;
+    if (view) {
+      const left = Math.max(box.left, view.left), right = Math.min(box.right, view.right);
+      const top = Math.max(box.top, view.top), bottom = Math.min(box.bottom, view.bottom);
+      if (right <= left || bottom <= top) continue;   // scrolled out of view
+      Object.assign(box, { left, right, top, bottom, width: right - left, height: bottom - top });
+    }
     add(el, box, parseFloat(getComputedStyle(el).fontSize), n.textContent.trim());
     // cut off: the text reaches outside a container that hides overflow
-    const clip = clipper(el);
+    const clip = ownWindow ? null : clipper(el);
     if (clip && onScreen(box)) {
       const c = clip.getBoundingClientRect();
       if (box.right > c.right + 1.5 || box.left < c.left - 1.5 || box.bottom > c.bottom + 1.5 || box.top < c.top - 1.5) {

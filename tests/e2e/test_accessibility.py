@@ -95,7 +95,7 @@ def test_every_conv_control_is_reached_by_tab(page, server_url):
 
 
 def test_theme_follows_the_system_and_the_toggle_sticks(browser, server_url):
-    context = browser.new_context(color_scheme="dark")
+    context = browser.new_context(color_scheme="dark", bypass_csp=True)
     page = context.new_page()
     try:
         page.goto(server_url + "/")

@@ -52,7 +52,7 @@ def click(page, testid: str) -> None:
 def test_every_example_reads_cleanly(browser, server_url, screen, width, height):
     examples = get_json(server_url + "/api/examples")
     context = browser.new_context(viewport={"width": width, "height": height},
-                                  reduced_motion="reduce", color_scheme="light")
+                                  reduced_motion="reduce", color_scheme="light", bypass_csp=True)
     page = context.new_page()
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -278,10 +278,12 @@ def test_terms_are_every_window_product_summed_by_channel():
                 assert terms["dot"][k][i][j] + b[k] == pytest.approx(r["output"][k][i][j])
 
 
-def test_large_layers_send_channel_sums_but_not_every_product():
-    r = conv_explain({"shape": [3, 32, 32], "init": "randn", "seed": 0}, filters=6, size=5)
-    assert r["terms"]["products"] is None
-    assert np.shape(r["terms"]["channel_sums"]) == (6, 28, 28, 3)
+def test_middle_layers_send_channel_sums_and_large_ones_none():
+    r = conv_explain({"shape": [3, 12, 12], "init": "randn", "seed": 0}, filters=2, size=5)
+    assert r["terms"]["products"] is None                       # 2*8*8*3*25 products: too many
+    assert np.shape(r["terms"]["channel_sums"]) == (2, 8, 8, 3)
+    big = conv_explain({"shape": [3, 32, 32], "init": "randn", "seed": 0}, filters=6, size=5)
+    assert big["terms"] is None
 
 
 def test_arithmetic_is_written_out_with_the_lecture_numbers():

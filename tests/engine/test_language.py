@@ -249,3 +249,22 @@ def test_a_statement_the_output_does_not_use_is_a_warning_naming_its_line():
     assert "line 2: b is computed but the output f does not use it" in t.warnings
     t = evaluate("s = x * 2\nL = s + 1", {"x": 1.0})
     assert t.warnings == []
+
+
+def test_deeply_chained_functions_are_refused_not_crashed():
+    defs = ["def f0(x):\n    return x * 2"] + [
+        f"def f{i}(x):\n    return f{i - 1}(x) + 1" for i in range(1, 200)]
+    err = error_of("\n".join(defs) + "\ny = f199(a)", {"a": 1.0})
+    assert err.kind == "limit" and "deep" in err.message
+    ok = "\n".join(defs[:20]) + "\ny = f19(a)"
+    assert float(evaluate(ok, {"a": 1.0}).value) == 2.0 + 19
+
+
+def test_an_index_that_would_make_a_huge_value_is_refused_before_it_runs():
+    tight = Limits(max_input_elements=5_000_000)
+    err = error_of("f = sum(W[idx])", {"W": np.ones((1000, 300)), "idx": np.zeros(100_000)},
+                   limits=tight)
+    assert err.kind == "limit" and "30,000,000 elements" in err.message
+    t = evaluate("f = sum(W[idx, :])", {"W": np.ones((10_000, 30)), "idx": np.arange(1000.0)},
+                 limits=tight)
+    assert float(t.value) == 30_000.0

@@ -6,13 +6,16 @@ the two engines did the same work.
 
 Run: python tests/perf/bench_train.py [--epochs 7] [--threads 1] [--optimizer sgd|adam]
 Goal: our epoch at most 1.5x PyTorch's (best of the epochs, measured alternately).
-PyTorch is only needed here (`pip install torch`), never by the app or the default tests.
+PyTorch is only needed here (installed as torch==2.13.0 when missing), never by the app
+or the default tests.
 """
 from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -20,6 +23,10 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+if importlib.util.find_spec("torch") is None:
+    print("installing torch==2.13.0 (benchmark reference only) ...", flush=True)
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "torch==2.13.0"], check=True)
 
 import torch  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402

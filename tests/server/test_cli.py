@@ -3,6 +3,7 @@ file, and the exit codes are 0 (done), 1 (bad input, message on stderr), 2 (usag
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -99,3 +100,13 @@ def test_main_returns_codes_in_process(capsys):
     assert "f = -12" in capsys.readouterr().out.splitlines()
     assert cli.main(["eval", "f = (x +"]) == 1
     assert "parse" in capsys.readouterr().err
+
+
+def test_eval_expand_traces_the_sigmoid_as_its_gates():
+    args = ["eval", "f = sigmoid(w * x)", "-i", "w=2", "-i", "x=-0.5", "--json"]
+    folded = json.loads(run(*args).stdout)
+    unfolded = json.loads(run(*args, "--expand").stdout)
+    assert folded["groups"] == [] and unfolded["groups"][0]["kind"] == "composite"
+    assert abs(folded["gradients"]["w"] - unfolded["gradients"]["w"]) < 1e-12
+    s = 1 / (1 + math.exp(1.0))                                  # σ(w·x) = σ(-1)
+    assert abs(folded["gradients"]["w"] - s * (1 - s) * -0.5) < 1e-12

@@ -141,6 +141,21 @@ def test_a_run_trains_pauses_and_answers_about_one_image(client):
     detail(client.get(f"/api/net/runs/{run}"))
 
 
+def test_slow_speed_trains_a_few_batches_a_second(client):
+    run = strict_json(client.post("/api/net/runs", json={}))["run"]
+    try:
+        client.post(f"/api/net/runs/{run}/control", json={"action": "start", "speed": "slow"})
+        time.sleep(1.0)
+        paused = strict_json(client.post(f"/api/net/runs/{run}/control",
+                                         json={"action": "pause"}))
+        # one batch, then a quarter-second pause: about 4 in a second (never dozens)
+        assert 1 <= paused["batches"] <= 6
+        detail(client.post(f"/api/net/runs/{run}/control",
+                           json={"action": "start", "speed": "warp"}))
+    finally:
+        client.post(f"/api/net/runs/{run}/control", json={"action": "stop"})
+
+
 def test_runs_are_bounded_in_number_and_memory():
     with TestClient(create_app(Settings(net_max_runs=1, net_run_memory_mb=48))) as client:
         item = detail(client.post("/api/net/runs", json={}))

@@ -85,13 +85,14 @@ export function createArithmeticPanel(host, { onSuggest }) {
     inputNote.textContent = a ? a.input_note : "";
     shape.textContent = resp.shape_text;
     rule.hidden = !a;
-    rule.textContent = a ? a.rule : "";
+    rule.textContent = a ? `${a.rule}; ${a.per_filter_text}` : "";
     if (a) {
       shapeKey.textContent = "Output volume";
       shapeKey.title = "width × height × depth, the lecture's order";
       formulas.replaceChildren(formula("W2 =", a.width), formula("H2 =", a.height));
       params.textContent = String(resp.params.total);
-      paramsText.textContent = `${a.params_text}; ${a.per_filter_text}`;
+      paramsText.textContent = a.params_text;
+      paramsText.title = a.per_filter_text;
     } else {
       shapeKey.textContent = "Volume into the pool";
       formulas.replaceChildren(el("span", { class: "conv-note", text: "No conv layer: the max pool works on the input itself." }));
@@ -103,7 +104,8 @@ export function createArithmeticPanel(host, { onSuggest }) {
       const pa = resp.pool.arithmetic;
       pool.replaceChildren(el("span", { class: "arith-key", text: "After max pool" }),
         el("span", { testid: "conv-pool-shape", class: "arith-value conv-big", text: resp.pool.shape_text }),
-        formula("W3 =", pa.width), el("small", { class: "muted", text: pa.rule }));
+        formula("W3 =", pa.width));
+      pool.title = pa.rule;
     }
   }
 

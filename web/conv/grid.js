@@ -8,7 +8,7 @@
 import { el } from "../lib/dom.js";
 import { cellRgb, rgbCss, textOn, rangeOf } from "../lib/heatmap.js";
 import { token } from "../lib/theme.js";
-import { allIntegers, fmt } from "../lib/format.js";
+import { allIntegers, fmtCell } from "../lib/format.js";
 
 const MAX_CHANNELS_DRAWN = 4;
 const MARGIN = 8;
@@ -108,7 +108,7 @@ export function createInputGrid(host) {
   }
 
   function formatCell(value) {
-    return layout.integers ? fmt(value, true) : fmt(value);
+    return fmtCell(value, layout.integers);
   }
 
   /** Copy the painted cells and stroke the filter window at its (possibly fractional) place. */

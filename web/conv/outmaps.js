@@ -5,7 +5,7 @@
  * its receptive field. Values are the server's; the page only decides when to show them.
  */
 import { el } from "../lib/dom.js";
-import { allIntegers, fmt } from "../lib/format.js";
+import { allIntegers, fmtCell } from "../lib/format.js";
 import { cellRgb, rgbCss, textOn, rangeOf } from "../lib/heatmap.js";
 
 const MAX_MAPS_DRAWN = 8;
@@ -107,7 +107,7 @@ export function createOutputMaps(host, { onHover, onSelect }) {
     // Only big cells carry text: a text node in a 9 px cell would cost layout every frame.
     if (withText) {
       cell.style.color = textOn(rgb);
-      cell.textContent = fmt(value, integers);
+      cell.textContent = fmtCell(value, integers);
     }
   }
 

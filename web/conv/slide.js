@@ -184,7 +184,7 @@ export function createSlide(host) {
     title.textContent = poolOnly ? "The max-pool window slides over the input" : "The filter slides over the input";
     explain.textContent = poolOnly
       ? `A ${resp.pool.size.join("×")} window slides with stride ${resp.pool.stride[0]}; each pooled cell is the largest number in its window.`
-      : "At each place the filter's weights multiply the numbers under the window through the whole depth; the products are summed and the bias added: one cell of the map. Hover or click a cell to see its window.";
+      : "Weights × the numbers under the window, through the whole depth, summed, plus the bias: one cell of the map. Click a cell to see its window.";
     host.classList.remove("conv-stale");
     timeline.reset(seq.total);
     timeline.setEnabled(true);

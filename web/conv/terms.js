@@ -39,9 +39,9 @@ export function renderConvTerms(host, resp, k, i, j, done) {
   const [fh, fw] = resp.size;
   const w = resp.weights[k];
   const depth = w.length;
-  const terms = resp.terms;
+  const terms = resp.terms || { channel_sums: null, dot: null, products: null };
   const sums = terms.channel_sums ? terms.channel_sums[k][i][j] : null;
-  const [dot, bias, value] = fmtAll([terms.dot[k][i][j], resp.bias[k], resp.output[k][i][j]]);
+  const [dot, bias, value] = fmtAll([terms.dot ? terms.dot[k][i][j] : 0, resp.bias[k], resp.output[k][i][j]]);
   const sumText = formatter(sums || []);
   const parts = [el("div", { class: "conv-terms-head", text:
     `output [${k}, ${i}, ${j}]: the window at row ${r0}, col ${c0} of the padded input, ${fh}×${fw}×${depth} = ${fh * fw * depth} products` })];
@@ -58,7 +58,8 @@ export function renderConvTerms(host, resp, k, i, j, done) {
       el("li", { text: `${channelName(c, depth)}: Σ w·x over ${fh * fw} products = ${sumText(s)}` }))));
   }
   if (depth > CHANNEL_TABLES && terms.products) parts.push(el("div", { class: "conv-note", text: `…and ${depth - CHANNEL_TABLES} more channels.` }));
-  parts.push(el("div", { class: "conv-sum" }, [`Σ w·x = ${dot},  + bias ${factor(bias)}  = `,
+  const sum = terms.dot ? `Σ w·x = ${dot}` : `Σ of the ${fh * fw * depth} products w·x`;
+  parts.push(el("div", { class: "conv-sum" }, [`${sum},  + bias ${factor(bias)}  = `,
     el("strong", { class: "conv-result", testid: "conv-term-result", text: done ? value : "?" })]));
   if (resp.relu && done) {
     const [v, r] = fmtAll([resp.output[k][i][j], resp.relu[k][i][j]]);

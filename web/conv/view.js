@@ -14,6 +14,7 @@ import { createSlide } from "./slide.js";
 import { createPoolRouting } from "./pooling.js";
 import { renderFigures } from "./figures.js";
 import { readUpload } from "./images.js";
+import { offeredExample } from "../handoff.js";
 import { createConvQuiz } from "./quiz.js";
 
 const FETCH_DELAY_MS = 120;  // let a dragged slider settle before asking the server
@@ -37,7 +38,7 @@ function buildLayout(root) {
     backward: section("Backward pass", "conv-backward"),
   };
   parts.routing.node.hidden = true;
-  parts.main = el("div", { class: "conv-main" }, [parts.exampleNote, parts.arith.node, parts.inputNote,
+  parts.main = el("div", { class: "conv-main" }, [el("div", { class: "conv-notes" }, [parts.exampleNote, parts.inputNote]), parts.arith.node,
     parts.slide.node, el("div", { class: "conv-figures" }, [parts.forward.node, parts.backward.node]), parts.routing.node]);
   parts.view = el("div", { class: "conv-view", testid: "conv-view" }, [parts.controls, parts.main]);
   root.replaceChildren(parts.view);
@@ -106,8 +107,13 @@ export function mountConvView(root) {
     schedule();
   }
 
+  /** A lecture example, or a layer another view handed over (the network view's). */
+  function findExample(id) {
+    return examples.find((ex) => ex.id === id) || offeredExample(id);
+  }
+
   function applyExample(id) {
-    const example = examples.find((ex) => ex.id === id);
+    const example = findExample(id);
     if (!example) { change({}); return; }
     const made = stateFromExample(example);
     state = made.state;
@@ -191,7 +197,7 @@ export function mountConvView(root) {
     if (location.hash === "#conv") { writeHash(); return; }  // the tab was clicked: keep the layer
     if (location.hash === lastHash) return;
     state = parseHash(location.hash);
-    if (state.example && examples.some((ex) => ex.id === state.example)) { applyExample(state.example); return; }
+    if (state.example && findExample(state.example)) { applyExample(state.example); return; }
     controls.sync(state);
     schedule();
   });
@@ -207,7 +213,7 @@ export function mountConvView(root) {
   getJSON("/api/examples").then((list) => {
     examples = list.filter((ex) => ex.kind === "conv" && ex.conv);
     controls.setExamples(examples);
-    if (state.example && examples.some((ex) => ex.id === state.example)) applyExample(state.example);
+    if (state.example && findExample(state.example)) applyExample(state.example);
     else controls.sync(state);
   }).catch(() => {
     // Without examples the view still works; the preset list stays empty.

@@ -22,6 +22,7 @@ import { allIntegers } from "../lib/format.js";
 import { showCode } from "./codetab.js";
 import { showGradcheck } from "./gradcheck.js";
 import { createQuiz } from "./quiz.js";
+import { foldTrace, initialFolds } from "./folding.js";
 
 const PRESENTER_FIT = 2.6;
 const NORMAL_FIT = 1.6;
@@ -42,7 +43,7 @@ function graphExamples(doc) {
 export function mountGraphView(root, chrome) {
   const q = (id) => root.querySelector(`[data-testid="${id}"]`) || chrome.querySelector(`[data-testid="${id}"]`);
   const svg = q("graph");
-  const view = createGraphView(svg, { onSelect: select });
+  const view = createGraphView(svg, { onSelect: select, onToggle: toggleGroup });
   const panzoom = createPanZoom(svg, view.viewport);
   const editor = createEditor(root.querySelector(".sidebar"), { onRun: runEditor, onExample: loadExample });
   const timeline = createTimeline(root.querySelector(".timeline"), {
@@ -60,7 +61,9 @@ export function mountGraphView(root, chrome) {
   });
 
   let state = emptyState();
-  let trace = null;
+  let trace = null;   // the API's answer
+  let shown = null;   // the answer as drawn, with its folded groups folded (folding.js)
+  let folded = new Set();
   let model = null;
   let selected = null;
   let runId = 0;
@@ -114,7 +117,8 @@ export function mountGraphView(root, chrome) {
     let answer;
     performance.mark("graph:request");
     try {
-      answer = await postJSON("/api/graph", graphRequest(next));
+      // built-in composites come as groups of gates, shown folded as the lecture's one gate
+      answer = await postJSON("/api/graph", graphRequest(next, next.quiz ? {} : { expand: true }));
     } catch (err) {
       if (mine !== runId) return;
       const api = err instanceof ApiError;
@@ -128,27 +132,52 @@ export function mountGraphView(root, chrome) {
     state = { ...next, step };
     extras = {};
     const t0 = performance.now();
-    const hidden = foldedConstants(trace, symbols);
-    model = buildSteps(trace, hidden);
-    const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
-    const widths = new Map(trace.nodes.map((n) => [n.id, view.labelWidth(n, integers)]));
-    const layout = layoutGraph(trace.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id),
-      view: panzoom.viewSize() });
-    view.render(trace, layout, model);
-    panzoom.minimap.draw(view.size(), view.overview());
+    folded = initialFolds(trace);
+    draw();
     panzoom.initial(view.size());
     if (presenter.active()) fitView();
     selected = null;
     inspector.empty();
     refreshOpenTab();
     warnings.textContent = (trace.warnings || []).join(" ");
-    quiz.attach(trace, model, state, registry);
+    quiz.attach(shown, model, state, registry);
     const at = Math.min(step, model.last);
     timeline.reset(model.last, { at, titleOf: (s) => stepTitle(model, s) });
     timeline.go(at);
     svg.dataset.renderMs = (performance.now() - t0).toFixed(1);
     performance.mark("graph:drawn");
     svg.dataset.nodes = String(trace.nodes.length);
+  }
+
+  /** Lay out and draw the answer with the groups of `folded` folded. */
+  function draw() {
+    shown = foldTrace(trace, folded, symbols);
+    const hidden = foldedConstants(shown, symbols);
+    model = buildSteps(shown, hidden);
+    const integers = shown.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
+    const widths = new Map(shown.nodes.map((n) => [n.id, view.labelWidth(n, integers)]));
+    const layout = layoutGraph(shown.nodes.filter((n) => !hidden.has(n.id)), { labelWidth: (id) => widths.get(id),
+      view: panzoom.viewSize() });
+    view.render(shown, layout, model);
+    panzoom.minimap.draw(view.size(), view.overview());
+  }
+
+  /** Fold or unfold a group; the timeline stays at the same gate (or the group's step). */
+  function toggleGroup(id) {
+    if (!trace) return;
+    const at = model.steps[timeline.step()] || {};
+    if (folded.has(id)) folded.delete(id);
+    else folded.add(id);
+    draw();
+    panzoom.refit(view.size());
+    const same = model.steps.findIndex((st) => st.kind === at.kind && st.node === at.node);
+    const owner = (trace.groups || []).find((g) => g.id === id);
+    const step = same >= 0 ? same : Math.max(0, model.steps.findIndex((st) => st.kind === at.kind && owner && st.node === owner.output));
+    const next = Math.min(step, model.last);
+    timeline.reset(model.last, { at: next, titleOf: (s) => stepTitle(model, s) });
+    timeline.go(next);
+    const header = svg.querySelector(`[data-group-id="${id}"] .group-header`);
+    if (header) header.focus();
   }
 
   function runEditor() {

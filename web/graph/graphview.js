@@ -14,7 +14,13 @@ import { createLabel, createOccupancy, labelBox, labelWidth as drawnLabelWidth, 
 import { edgeKey, partsAt } from "./steps.js";
 import { GRAPH_CSS } from "./svgstyle.js";
 
-export function createGraphView(svg, { onSelect } = {}) {
+/** The name written above a gate: its variable, else the trace's display name (w0·x0, +₂). */
+function gateName(node) {
+  if (node.name) return node.name;
+  return node.display && node.display !== node.label ? node.display : null;
+}
+
+export function createGraphView(svg, { onSelect, onToggle } = {}) {
   let drawn = null;  // {trace, layout, nodeEls: Map, edges: [...], stub, integers}
   let selected = null;
 
@@ -25,6 +31,7 @@ export function createGraphView(svg, { onSelect } = {}) {
   arrowMarker(defs, "arrow-fwd", COLORS.forward);
   arrowMarker(defs, "arrow-bwd", COLORS.gradient);
   const viewport = el("g", { class: "viewport" }, svg);
+  const groupLayer = el("g", { class: "groups" }, viewport);
   const edgeLayer = el("g", { class: "edges" }, viewport);
   const nodeLayer = el("g", { class: "nodes" }, viewport);
   const labelLayer = el("g", { class: "edge-labels" }, viewport);
@@ -37,11 +44,29 @@ export function createGraphView(svg, { onSelect } = {}) {
     el("title", {}, g).textContent = `${node.name ? node.name + ": " : ""}${node.op || node.kind}` +
       (node.shape && node.shape.length ? ` (${shapeText(node.shape)})` : "");
     let below = 0;
-    if (node.kind === "op") {
+    let local = null;
+    if (node.group) {
+      // a folded group: one gate (a rounded square) with its header and its local gradient
+      const r = SIZES.gateRadius;
+      g.classList.add("folded-group");
+      g.dataset.groupId = node.group.id;
+      g.dataset.groupName = node.group.name;
+      g.dataset.folded = "true";
+      el("rect", { class: "gate", x: -r, y: -r, width: 2 * r, height: 2 * r, rx: 9 }, g);
+      el("text", { class: symbolClass(node.label) }, g).textContent = node.label;
+      groupHeader(g, node.group, true, 0, -r - 9, "middle");
+      below = r;
+      if (node.group.local && node.group.local.text) {
+        local = el("text", { class: "local hidden", y: below + 18 }, g);
+        local.textContent = `local ${node.group.local.text}`;
+        below += 20;
+      }
+    } else if (node.kind === "op") {
       const r = SIZES.gateRadius;
       el("circle", { class: "gate", r }, g);
       el("text", { class: symbolClass(node.label) }, g).textContent = node.label;
-      if (node.name) el("text", { class: "name", y: -r - 9 }, g).textContent = node.name;
+      const name = gateName(node);
+      if (name) el("text", { class: "name", y: -r - 9 }, g).textContent = name;
       below = r;
     } else {
       const w = pillWidth(node);
@@ -62,7 +87,50 @@ export function createGraphView(svg, { onSelect } = {}) {
       ev.stopPropagation();
       if (onSelect) onSelect(node.id);
     });
-    return { g, sum, node };
+    return { g, sum, node, local };
+  }
+
+  /** A group's header: its name and a fold toggle, by click or by Enter / Space. */
+  function groupHeader(parent, group, folded, x, y, anchor) {
+    const header = el("text", { class: "group-header", x, y, "text-anchor": anchor, tabindex: 0, role: "button",
+      "aria-expanded": String(!folded), "aria-label": `${folded ? "unfold" : "fold"} ${group.name}` }, parent);
+    header.textContent = `${folded ? "▸" : "▾"} ${group.name}`;
+    const toggle = (ev) => {
+      ev.stopPropagation();
+      ev.preventDefault();
+      if (onToggle) onToggle(group.id);
+    };
+    header.addEventListener("click", toggle);
+    header.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") toggle(ev);
+    });
+    return header;
+  }
+
+  /** An unfolded group: a box around its gates, its header on the box's top left. */
+  function drawGroupBox(group, positions, depth) {
+    let x0 = Infinity;
+    let y0 = Infinity;
+    let x1 = -Infinity;
+    let y1 = -Infinity;
+    for (const id of group.members) {
+      const p = positions.get(id);
+      if (!p) continue;
+      x0 = Math.min(x0, p.x);
+      x1 = Math.max(x1, p.x);
+      y0 = Math.min(y0, p.y);
+      y1 = Math.max(y1, p.y);
+    }
+    if (x0 === Infinity) return null;
+    // room around the gates for their names above and shapes below, and for the header
+    const pad = SIZES.gateRadius + 12 + 12 * depth;
+    const box = { x0: x0 - pad, y0: y0 - pad - 44, x1: x1 + pad, y1: y1 + pad + 24 };
+    const g = el("g", { class: "group", "data-group-id": group.id, "data-group-name": group.name,
+      "data-folded": "false" }, groupLayer);
+    el("rect", { class: "group-box", x: box.x0, y: box.y0, width: box.x1 - box.x0, height: box.y1 - box.y0, rx: 12 }, g);
+    groupHeader(g, group, false, box.x0 + 10, box.y0 + 17, "start").classList.add("box-header");
+    const headerBox = { x0: box.x0, y0: box.y0, x1: box.x0 + 20 + group.name.length * 8, y1: box.y0 + 22 };
+    return headerBox;
   }
 
   /**
@@ -138,15 +206,20 @@ export function createGraphView(svg, { onSelect } = {}) {
     }
   }
 
-  /** The box a node's drawing covers: its circle or pill, its name above, its shape below. */
+  /** The boxes a node's drawing covers: its circle or pill, its name above, its shape below. */
   function nodeBox(node, pos) {
     const half = halfWidth(node);
-    const name = node.kind === "op" && node.name ? node.name.length * 5 + 4 : 0;
+    const title = node.group ? `▸ ${node.group.name}` : node.kind === "op" ? gateName(node) : null;
+    const name = title ? title.length * 5 + 4 : 0;
+    const local = node.group && node.group.local && node.group.local.text ? (node.group.local.text.length + 6) * 4 : 0;
     const shape = node.shape && node.shape.length ? shapeText(node.shape).length * 4 + 4 : 0;
-    const top = node.kind === "op" && node.name ? SIZES.gateRadius + 26 : half === SIZES.gateRadius ? half : SIZES.pillHeight / 2;
+    const top = title ? SIZES.gateRadius + 26 : half === SIZES.gateRadius ? half : SIZES.pillHeight / 2;
     const bottom = (node.kind === "op" ? SIZES.gateRadius : SIZES.pillHeight / 2) + (shape ? 20 : 2);
     const w = Math.max(half, name, shape) + 2;
-    return { x0: pos.x - w, x1: pos.x + w, y0: pos.y - top, y1: pos.y + bottom };
+    const boxes = [{ x0: pos.x - w, x1: pos.x + w, y0: pos.y - top, y1: pos.y + bottom }];
+    // a folded group's local gradient is written under it
+    if (local) boxes.push({ x0: pos.x - local, x1: pos.x + local, y0: pos.y + bottom, y1: pos.y + bottom + 24 });
+    return boxes;
   }
 
   function drawStub(output, pos, length) {
@@ -161,7 +234,7 @@ export function createGraphView(svg, { onSelect } = {}) {
 
   /** Draw a new graph (all labels hidden until show() is called). */
   function render(trace, layout, model) {
-    for (const layer of [edgeLayer, nodeLayer, labelLayer, travelLayer]) layer.replaceChildren();
+    for (const layer of [groupLayer, edgeLayer, nodeLayer, labelLayer, travelLayer]) layer.replaceChildren();
     const nodes = model.nodes;
     const nodeEls = new Map();
     for (const node of trace.nodes) {
@@ -171,8 +244,14 @@ export function createGraphView(svg, { onSelect } = {}) {
     const integers = trace.nodes.every((n) => (n.value == null || allIntegers(n.value)) && (n.grad == null || allIntegers(n.grad)));
     drawn = { integers };
     const occupancy = createOccupancy();
-    for (const entry of nodeEls.values()) occupancy.add(nodeBox(entry.node, layout.nodes.get(entry.node.id)));
-    for (const copy of layout.copies || []) occupancy.add(nodeBox(nodes.get(copy.of), copy));
+    for (const entry of nodeEls.values()) nodeBox(entry.node, layout.nodes.get(entry.node.id)).forEach(occupancy.add);
+    for (const copy of layout.copies || []) nodeBox(nodes.get(copy.of), copy).forEach(occupancy.add);
+    const boxes = trace.shownGroups || [];
+    const depthOf = (g) => boxes.filter((o) => o.id !== g.id && o.members.every((m) => g.members.includes(m))).length;
+    for (const group of boxes) {
+      const header = drawGroupBox(group, layout.nodes, depthOf(group));
+      if (header) occupancy.add(header);
+    }
     const fanOut = new Map();
     for (const e of layout.edges) fanOut.set(e.from, (fanOut.get(e.from) || 0) + 1);
     const ports = assignPorts(layout.edges);
@@ -225,6 +304,7 @@ export function createGraphView(svg, { onSelect } = {}) {
     }
     g.classList.toggle("pending", !hasValue);
     g.classList.toggle("has-grad", hasGrad);
+    if (entry.local) entry.local.classList.toggle("hidden", !hasValue);
     setData(g, "value", hasValue ? JSON.stringify(node.value) : null);
     setData(g, "grad", hasGrad ? JSON.stringify(node.grad) : null);
     setText(sum, text || "", text !== null);

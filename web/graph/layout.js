@@ -14,7 +14,7 @@
  *   1. layers by longest path from the inputs (constants sit just left of their gate);
  *      in a large graph every node is then pulled right, next to its first reader, so
  *      the weights of a 100-term sum sit beside their products, not in one tall column;
- *   2. linked copies: in a large graph, an input or constant read by gates in many
+ *   2. linked copies: an input or constant read by gates in many
  *      layers (the x of a 100-step chain, a weight used at every step of a loop) is drawn
  *      once next to each reader instead of sending edges across the whole drawing;
  *      the copies light up together (graphview.js);
@@ -39,7 +39,7 @@ const SPINE_WEIGHT = 8;     // pull of a gate's spine input over its side inputs
 const LARGE_GRAPH = 40;
 const ROW_GAP = 110;         // room between the rows of a wrapped graph (edges return through it)
 const MAX_ROWS = 12;      // from this many drawn nodes on, nodes sit next to their readers
-const COPY_MIN_READERS = 3;  // a large graph's input read by this many gates ...
+const COPY_MIN_READERS = 3;  // an input read by this many gates ...
 const COPY_MIN_SPAN = 3;     // ... in layers this far apart is drawn next to each reader
 
 /** Largest (smallest) of a list without spreading it into arguments (no stack limit). */
@@ -174,11 +174,20 @@ function buildLayered(nodes, index, layer, rank, height, large) {
     const arity = node.inputs.length;
     // the input with the longest history is the gate's spine: its edge pulls hardest when
     // vertical positions are placed, so a chain runs straight and side inputs hang off it
+    // (only an input with more history than every other: no spine among equals)
     let spine = -1;
+    let tied = false;
     node.inputs.forEach((id, port) => {
-      const s = index.get(id);
-      if (spine < 0 || height[s] > height[index.get(node.inputs[spine])]) spine = port;
+      const h = height[index.get(id)];
+      const best = spine < 0 ? -1 : height[index.get(node.inputs[spine])];
+      if (h > best) {
+        spine = port;
+        tied = false;
+      } else if (h === best) {
+        tied = true;
+      }
     });
+    if (tied || (spine >= 0 && height[index.get(node.inputs[spine])] === 0)) spine = -1;
     node.inputs.forEach((id, port) => {
       const slot = node.slots[port];
       const s = index.get(id);
@@ -286,25 +295,28 @@ function orderLayers(verts, links, sweeps) {
 
 /**
  * Least-squares positions for one ordered layer, keeping minimum gaps: positions
- * y_i = z_i + off_i with z non-decreasing (pool adjacent violators on the targets).
+ * y_i = z_i + off_i with z non-decreasing (pool adjacent violators on the targets,
+ * weighted: a vertex on a spine holds its place, what hangs off it moves).
  */
-function placeWithGaps(targets, gaps) {
+function placeWithGaps(targets, gaps, weights = null) {
   const off = [0];
   for (let i = 1; i < targets.length; i++) off.push(off[i - 1] + gaps[i - 1]);
   const blocks = [];
   targets.forEach((t, i) => {
-    blocks.push({ sum: t - off[i], count: 1 });
+    const w = weights ? weights[i] : 1;
+    blocks.push({ sum: (t - off[i]) * w, weight: w, count: 1 });
     while (blocks.length > 1) {
       const b = blocks[blocks.length - 1];
       const a = blocks[blocks.length - 2];
-      if (a.sum / a.count <= b.sum / b.count) break;
+      if (a.sum / a.weight <= b.sum / b.weight) break;
       a.sum += b.sum;
+      a.weight += b.weight;
       a.count += b.count;
       blocks.pop();
     }
   });
   const y = [];
-  for (const b of blocks) for (let k = 0; k < b.count; k++) y.push(b.sum / b.count + off[y.length]);
+  for (const b of blocks) for (let k = 0; k < b.count; k++) y.push(b.sum / b.weight + off[y.length]);
   return y;
 }
 
@@ -340,7 +352,7 @@ function placeVertically(verts, layers, up, down, passes) {
         const ns = pass % 3 === 2 ? both[v] : pass % 2 === 0 ? up[v] : down[v];
         return ns.length ? mean(ns) : y[v];
       });
-      const ys = placeWithGaps(targets, gaps[l]);
+      const ys = placeWithGaps(targets, gaps[l], layer.map((v) => (spineOf[v].length ? SPINE_WEIGHT * 8 : 1)));
       layer.forEach((v, i) => { y[v] = ys[i]; });
     }
   }
@@ -393,15 +405,12 @@ export function layoutGraph(allNodes, { labelWidth = () => 0, view = null } = {}
   const layer = assignLayers(nodes, index, consumers);
   const height = layer.slice();
   const large = nodes.length >= LARGE_GRAPH;
-  let copies = [];
-  if (large) {
-    pullRight(nodes, index, consumers, layer);
-    copies = linkCopies(nodes, consumers, layer);
-    nodes.forEach((n, i) => index.set(n.id, i));
-    while (height.length < nodes.length) height.push(0);
-  }
+  if (large) pullRight(nodes, index, consumers, layer);
+  const copies = linkCopies(nodes, consumers, layer);
+  nodes.forEach((n, i) => index.set(n.id, i));
+  while (height.length < nodes.length) height.push(0);
   const rank = depthFirstRanks(nodes, index, consumers);
-  const { verts, links, chains } = buildLayered(nodes, index, layer, rank, height, large);
+  const { verts, links, chains } = buildLayered(nodes, index, layer, rank, height, large || copies.length > 0);
   const big = large && verts.length > BIG_SWEEP_VERTS;
   const { layers, up, down, crossings } = orderLayers(verts, links, big ? BIG_SWEEPS : SWEEPS);
   const y = placeVertically(verts, layers, up, down, big ? BIG_PASSES : PLACEMENT_PASSES);

@@ -70,6 +70,10 @@ export function createPanZoom(svg, viewport) {
     svg.classList.toggle("far", 14 * growth * t.k < MIN_TEXT_PX);
     for (const size of TEXT_SIZES) svg.classList.toggle(`tiny-${size}`, size * growth * t.k < MIN_TEXT_PX);
     svg.style.setProperty("--ls", growth.toFixed(3));
+    // group names keep their size on screen as one zooms out (up to 4x), then give way
+    const headerGrowth = Math.min(4, Math.max(1, 1 / t.k));
+    svg.style.setProperty("--hs", headerGrowth.toFixed(3));
+    svg.classList.toggle("tiny-headers", 13 * headerGrowth * t.k < MIN_TEXT_PX);
     svg.style.setProperty("--k", t.k.toFixed(4));
     svg.dataset.scale = t.k.toFixed(3);
     // the minimap shows when part of a graph too large to read whole is out of view

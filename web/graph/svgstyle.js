@@ -46,6 +46,16 @@ svg { font-family: var(--font-sans); }
 .node.copy .pill { stroke-dasharray: 6 2; }
 .node.linked .pill { stroke: ${COLORS.selected}; stroke-width: 3; }
 .node.selected .gate, .node.selected .pill { stroke: ${COLORS.selected}; stroke-width: 3.5; }
+.group-box { fill: ${COLORS.inputFill}; fill-opacity: 0.35; stroke: ${COLORS.inputStroke}; stroke-width: 1.4; stroke-dasharray: 6 4; }
+.group-header { font-size: calc(13px * var(--hs, 1) * var(--boost, 1)); font-weight: 700; fill: ${COLORS.inputStroke}; cursor: pointer;
+  paint-order: stroke; stroke: ${COLORS.halo}; stroke-width: 4px; stroke-linejoin: round; }
+.group-header.box-header { font-size: calc(13px * var(--ls, 1) * var(--boost, 1)); }
+.group-header:focus { outline: none; text-decoration: underline; }
+.node.folded-group .group-header { text-anchor: middle; }
+.node.folded-group .gate { fill: ${COLORS.inputFill}; stroke: ${COLORS.inputStroke}; stroke-width: 2.5; }
+.node .local { font-size: calc(13px * var(--ls, 1) * var(--boost, 1)); font-weight: 600; fill: ${COLORS.gradient}; text-anchor: middle;
+  paint-order: stroke; stroke: ${COLORS.halo}; stroke-width: 4px; stroke-linejoin: round; }
+svg.tiny-headers .group-header, svg.tiny-14 .group-header.box-header, svg.tiny-14 .node .local { display: none; }
 .travel rect, .travel circle { fill: ${COLORS.gradient}; }
 .travel.fwd rect, .travel.fwd circle { fill: ${COLORS.forward}; }
 .travel text { font-size: calc(12px * var(--boost, 1)); font-weight: 700; fill: var(--on-strong); text-anchor: middle; dominant-baseline: central; }

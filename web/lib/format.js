@@ -27,6 +27,18 @@ export function fmt(v, integers = false) {
   return minus(v.toFixed(NUMBER_DIGITS));
 }
 
+/**
+ * A number inside a grid cell, where the width is fixed: the same two decimals as fmt but
+ * never an exponent (a tiny 0.004 reads 0.00, not 4.00e-3, which would spill out of a cell).
+ */
+export function fmtCell(v, integers = false) {
+  if (typeof v !== "number") return fmt(v);
+  if (Object.is(v, -0)) v = 0;
+  if (integers && Number.isInteger(v)) return minus(String(v));
+  if (Math.abs(v) >= 1e5) return fmt(v);
+  return minus(v.toFixed(NUMBER_DIGITS));
+}
+
 function minus(text) {
   return text.replace(/^-/, "−");
 }

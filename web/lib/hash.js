@@ -15,7 +15,10 @@ let latest = null;
 
 /** Which view a hash belongs to: "conv" for "#conv" or "#conv&...", else "graph". */
 export function viewOf(hash) {
-  return hash === "#conv" || (hash || "").startsWith("#conv&") ? "conv" : "graph";
+  const h = hash || "";
+  if (h === "#conv" || h.startsWith("#conv&")) return "conv";
+  if (h === "#net" || h.startsWith("#net&")) return "net";
+  return "graph";
 }
 
 function toBase64Url(text) {
