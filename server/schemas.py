@@ -104,8 +104,9 @@ def _generator_problem(spec: dict) -> str | None:
     if not (_whole(shape, 0) or (isinstance(shape, list) and len(shape) <= 8
                                  and all(_whole(n, 0) for n in shape))):
         return "shape must be a whole number or a list of at most 8 of them, none negative"
-    if spec.get("init", "randn") not in GENERATOR_SCHEMA["properties"]["init"]["enum"]:
-        return "init must be one of randn, uniform, zeros, ones, arange"
+    init = spec.get("init", "randn")
+    if init not in GENERATOR_SCHEMA["properties"]["init"]["enum"]:
+        return f"init must be one of randn, uniform, zeros, ones, arange, got {init!r}"
     if not _whole(spec.get("seed", 0), 0, 2**32 - 1):
         return "seed must be a whole number from 0 to 2**32 - 1"
     scale = spec.get("scale", 1.0)
