@@ -77,6 +77,9 @@ class Worker:
         return cls(pid, conn, lane)
 
     def send(self, message: bytes) -> None:
+        # The pipe may have been left non-blocking by an earlier receive() on uvloop: a long
+        # request would then be cut off half-written and the worker would look dead.
+        os.set_blocking(self.conn.fileno(), True)
         self.conn.send_bytes(message)
 
     async def receive(self) -> bytes:

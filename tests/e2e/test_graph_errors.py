@@ -67,3 +67,19 @@ def test_shape_error_in_words(page, server_url):
     error = graph.error_text()
     assert error and "line 3" in error
     assert "Traceback" not in error and "500" not in error
+
+
+def test_loop_variables_and_parameters_are_not_inputs(page, server_url):
+    graph = GraphPage(page, server_url).open()
+    graph.set_program("def double(a):\n    return a + a\ns = 0 * x\n"
+                      "for t in range(3):\n    s = s + double(x) * w\nf = 1 * s")
+    fields = page.locator("[data-testid^='input-']")
+    page.wait_for_function("document.querySelector(\"[data-testid='input-w']\") !== null")
+    names = sorted(f.get_attribute("data-testid")[len("input-"):] for f in fields.all())
+    assert names == ["w", "x"]
+    graph.set_input("x", "2")
+    graph.set_input("w", "5")
+    graph.run()
+    assert graph.error_text() == ""
+    graph.click("step-end")
+    assert graph.value("f") == 60  # 3 iterations of 2x·w, worked by hand

@@ -4,7 +4,7 @@
  * and mistakes shown inline at their line and column, in words.
  */
 
-const KEYWORDS = new Set(["and", "or", "not", "in", "is", "if", "else", "for", "lambda",
+const KEYWORDS = new Set(["and", "or", "def", "return", "not", "in", "is", "if", "else", "for", "lambda",
   "True", "False", "None"]);
 const VALUE_HINT = 'a number, a list like [1, -2, 3], or {"shape": [3, 4], "init": "randn", "seed": 0}';
 
@@ -16,8 +16,19 @@ const VALUE_HINT = 'a number, a list like [1, -2, 3], or {"shape": [3, 4], "init
 export function detectInputs(program) {
   const assigned = new Set();
   const needed = [];
+  let params = null;     // the parameters of the function whose body is being read
   const statements = program.replace(/#[^\n]*/g, "").split(/[\n;]/);
   for (const stmt of statements) {
+    // A loop variable and a function's parameters are bound by the program, not inputs.
+    const loop = /^\s*for\s+([A-Za-z_]\w*)\s+in\b/.exec(stmt);
+    if (loop) assigned.add(loop[1]);
+    const indent = /^\s*/.exec(stmt)[0].length;
+    if (params && stmt.trim() && indent <= params.indent) params = null;
+    const def = /^\s*def\s+[A-Za-z_]\w*\s*\(([^)]*)\)/.exec(stmt);
+    if (def) {
+      params = { indent, names: new Set(Array.from(def[1].matchAll(/[A-Za-z_]\w*/g), (p) => p[0])) };
+      continue;
+    }
     const m = /^\s*([A-Za-z_]\w*)\s*=(?!=)([\s\S]*)$/.exec(stmt);
     const rhs = m ? m[2] : stmt;
     for (const id of rhs.matchAll(/[A-Za-z_]\w*/g)) {
@@ -26,6 +37,7 @@ export function detectInputs(program) {
       const after = rhs.slice(id.index + name.length);
       if (/[\w.]$/.test(before) || /^\s*\(/.test(after) || /^\s*=(?!=)/.test(after)) continue;
       if (KEYWORDS.has(name) || assigned.has(name) || needed.includes(name)) continue;
+      if (params && params.names.has(name)) continue;
       needed.push(name);
     }
     if (m) assigned.add(m[1]);
