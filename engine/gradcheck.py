@@ -70,8 +70,8 @@ def check_gradients(trace, limits: Limits, deadline: float | None, h: float = H)
         numeric = np.zeros_like(base)
         for k in range(base.size):
             if deadline is not None and time.perf_counter() > deadline:
-                raise EngineError(f"the gradient check ran past the time limit of "
-                                  f"{limits.max_seconds:g} s", kind="limit")
+                raise EngineError(f"the gradient check took longer than "
+                                  f"{limits.max_seconds:g} s, the time limit", kind="limit")
             probe = base.copy()
             probe.flat[k] = base.flat[k] + h
             plus = np.sum(forward_only(trace.nodes, trace.out, {node: probe}) * seed)

@@ -106,8 +106,8 @@ def unused_statements(graph, out: Node) -> list[str]:
 
 
 def _too_slow(limits: Limits) -> EngineError:
-    return EngineError(f"the computation ran past the time limit of {limits.max_seconds:g} s",
-                       kind="limit")
+    return EngineError(f"the computation took longer than {limits.max_seconds:g} s, the time "
+                       f"limit", kind="limit", limit="max_seconds", allowed=limits.max_seconds)
 
 
 def _op_error(node: Node, exc: Exception) -> EngineError:
