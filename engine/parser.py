@@ -600,12 +600,22 @@ def _python_ast(text: str) -> ast.Module:
 
 
 _deep_parse_lock = threading.Lock()
+_parse_lock = threading.Lock()
 
 
 def _ast_parse(text: str) -> ast.Module:
     """ast.parse; a flat expression of thousands of terms (a + b + c + ...) is a tree as
     deep as it is long, which Python's default recursion limit refuses. Such a text is
-    read again on a thread with a large stack and a raised limit, one at a time."""
+    read again on a thread with a large stack and a raised limit, one at a time.
+
+    Every parse holds one lock: the raised recursion limit is process-wide, and CPython
+    3.11's AST builder fails ("recursion depth mismatch") in a thread whose parse saw the
+    limit change under it."""
+    with _parse_lock:
+        return _ast_parse_locked(text)
+
+
+def _ast_parse_locked(text: str) -> ast.Module:
     try:
         return ast.parse(text, mode="exec")
     except RecursionError:
