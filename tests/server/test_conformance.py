@@ -9,18 +9,12 @@ still hold a program with a mistake: the server answers it 422 with an engine er
 refusal by the request schema (which would mean the schema promised too much)."""
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
+
+from tests.server.live import live_server
 
 EXAMPLES_PER_OPERATION = 70  # 18 operations: about 1,150 cases
 ENGINE_KINDS = {"parse", "name", "shape", "value", "limit"}
@@ -31,26 +25,12 @@ CONFIG = SchemathesisConfig.from_dict({
     "phases": {"coverage": {"enabled": False}},
     "checks": {"positive_data_acceptance": {"expected-statuses": ["2xx", "422"]}},
 })
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def api_schema():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, env=os.environ.copy(), stdout=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/api/health", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield schemathesis.openapi.from_url(url + "/openapi.json", config=CONFIG)
-    proc.terminate()
-    proc.wait(10)
+    with live_server() as (_, url):
+        yield schemathesis.openapi.from_url(url + "/openapi.json", config=CONFIG)
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")

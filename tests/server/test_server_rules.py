@@ -17,6 +17,7 @@ import pytest
 import engine
 from server.settings import from_env
 from tests.server.conftest import detail, strict_json
+from tests.server.live import live_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -94,22 +95,9 @@ def test_evaluation_never_switches_the_collector_off_for_other_threads():
 
 @pytest.fixture(scope="module")
 def live():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "CHAINRULE_READ_TIMEOUT": "1.5", "CHAINRULE_MAX_HEADER_BYTES": "4096"}
-    proc = subprocess.Popen([sys.executable, "-m", "server.cli", "serve", "--port", str(port)],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(url + "/api/health", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield port, url
-    proc.terminate()
-    proc.wait(10)
+    with live_server({"CHAINRULE_READ_TIMEOUT": "1.5",
+                      "CHAINRULE_MAX_HEADER_BYTES": "4096"}) as server:
+        yield server
 
 
 def _closed(sock: socket.socket) -> bytes | None:
